@@ -48,10 +48,9 @@ void init_logging(const LogOptions& options) {
     }
   }
   auto logger = std::make_shared<spdlog::logger>("cagcl", sinks.begin(), sinks.end());
-  // Rank in every line only when there is more than one; a single process keeps lines short.
-  const std::string rank_tag =
-      options.world > 1 ? "[rank " + std::to_string(options.rank) + "/" + std::to_string(options.world) + "] " : "";
-  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] " + rank_tag + "%v");
+  // Every line names its rank, so the interleaved output of many ranks in one Slurm log can be untangled.
+  const std::string rank_tag = "[rank " + std::to_string(options.rank) + "/" + std::to_string(options.world) + "] ";
+  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] " + rank_tag + "[%^%l%$] %v");
   logger->set_level(level);
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);

@@ -1,0 +1,121 @@
+// End-to-end checks of the `cagcl` executable: the sub-commands a user types, their output and exit codes.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+#include "data/schema.hpp"
+
+namespace cagcl {
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string out;  // stdout, or stdout+stderr when asked
+};
+
+// Runs the built `cagcl` with arguments that the tests control (no user strings reach the shell).
+Result run_cagcl(const std::string& args, bool merge_stderr = false) {
+  const std::string command = std::string("'") + CAGCL_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cagcl_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+TEST_F(CliTest, SynthThenInspectReportsSamplesAnatomiesLabelsAndEveryFinding) {
+  // The acceptance check, at a small volume size so it runs in seconds.
+  const auto data = (dir_ / "d").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 64 --shards 2 --size 16x32x32").exit_code, 0);
+  const Result inspect = run_cagcl("inspect '" + data + "' --json");
+  ASSERT_EQ(inspect.exit_code, 0);
+  const auto j = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(j["samples"], 64);
+  EXPECT_EQ(j["anatomies"], data::default_anatomies());
+  EXPECT_EQ(j["labels"], data::ct_rate_labels());
+  EXPECT_EQ(j["shards"].size(), 2u);
+  for (const auto& label : data::ct_rate_labels())
+    EXPECT_GT(j["label_prevalence"][label]["positives"].get<int>(), 0) << label;
+  for (const auto& anatomy : data::default_anatomies()) {
+    EXPECT_EQ(j["anatomy_stats"][anatomy]["present_fraction"], 1.0) << anatomy;
+  }
+  EXPECT_GT(j["storage"]["compression_ratio"].get<double>(), 1.0);
+  EXPECT_EQ(j["patients"]["in_more_than_one_split"], 0);
+  EXPECT_GT(j["patients"]["with_multiple_scans"].get<int>(), 0);
+}
+
+TEST_F(CliTest, InspectOfOneShardAndTextOutput) {
+  const auto data = (dir_ / "d").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 4 --size 16x32x32").exit_code, 0);
+  const Result text = run_cagcl("inspect '" + data + "/shard-00000.h5'");
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("4 samples"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Lung nodule"), std::string::npos) << text.out;
+}
+
+TEST_F(CliTest, SynthRefusesToOverwriteAnExistingDataset) {
+  const auto data = (dir_ / "d").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 2 --size 16x32x32").exit_code, 0);
+  const Result again = run_cagcl("synth --out '" + data + "' --volumes 2 --size 16x32x32", true);
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.out.find("dataset.json"), std::string::npos) << again.out;
+}
+
+TEST_F(CliTest, BadFlagValuesNameTheFlagAndExitWithUsageCode) {
+  const auto data = (dir_ / "d").string();
+  const Result size = run_cagcl("synth --out '" + data + "' --size 16x32", true);
+  EXPECT_EQ(size.exit_code, 2);
+  EXPECT_NE(size.out.find("--size"), std::string::npos) << size.out;
+  const Result spacing = run_cagcl("synth --out '" + data + "' --spacing 1,0,1", true);
+  EXPECT_EQ(spacing.exit_code, 2);
+  EXPECT_NE(spacing.out.find("--spacing"), std::string::npos) << spacing.out;
+  const Result config = run_cagcl("config --config tiny --set train.lrr=1", true);
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_NE(config.out.find("train.lrr"), std::string::npos) << config.out;
+}
+
+TEST_F(CliTest, InspectOfAMissingPathIsAnErrorNamingIt) {
+  const Result r = run_cagcl("inspect '" + (dir_ / "nothing").string() + "'", true);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("nothing"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  for (const char* sub : {"", "synth ", "inspect ", "config "}) {
+    const Result r = run_cagcl(std::string(sub) + "--help");
+    EXPECT_EQ(r.exit_code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST_F(CliTest, ConfigPrintsAndSavesTheResolvedConfig) {
+  std::filesystem::create_directories(dir_);
+  const auto out = (dir_ / "resolved.yaml").string();
+  const Result r = run_cagcl("config --config tiny --set train.steps=7 --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("steps: 7"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(out));
+}
+
+}  // namespace cagcl
