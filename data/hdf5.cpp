@@ -85,10 +85,14 @@ Dims checked_space_shape(hid_t space, const Where& where, int rank, uint64_t max
   if (rank > 0) check(H5Sget_simple_extent_dims(space, dims.data(), nullptr), where, "cannot read dataspace");
   uint64_t n = 1;
   for (hsize_t d : dims) {
-    if (d != 0 && n > max_elements / d) fail_data(where, fmt::format("shape too large (limit {} elements)", max_elements));
+    if (d != 0 && n > max_elements / d) {
+      fail_data(where, fmt::format("shape exceeds the limit of {} elements", max_elements));
+    }
     n *= d;
   }
-  if (n > max_elements) fail_data(where, fmt::format("{} elements exceed the limit of {}", n, max_elements));
+  if (n > max_elements) {
+    fail_data(where, fmt::format("shape of {} elements exceeds the limit of {} elements", n, max_elements));
+  }
   return dims;
 }
 

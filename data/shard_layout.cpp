@@ -39,7 +39,9 @@ void validate_shape(const Sample& s, const std::string& where) {
   int64_t voxels = 1;
   for (int i = 0; i < 3; ++i) {
     const int64_t d = s.shape[static_cast<size_t>(i)];
-    if (d < 1 || d > kMaxDim) fail<Error>(where, "shape", fmt::format("axis {} is {}, not in [1, {}]", i, d, kMaxDim));
+    if (d < 1 || d > kMaxDim) {
+      fail<Error>(where, "shape", fmt::format("axis {} is {}, not in [1, {}]", i, d, kMaxDim));
+    }
     voxels *= d;  // cannot overflow: each factor <= 4096
   }
   if (voxels > kMaxVoxels) fail<Error>(where, "shape", fmt::format("{} voxels exceed the limit {}", voxels, kMaxVoxels));

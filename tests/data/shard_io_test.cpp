@@ -16,8 +16,8 @@ using testing::make_sample;
 using testing::TempDir;
 using testing::test_layout;
 
-std::filesystem::path write_shard(const std::filesystem::path& path, int n, Compression c = Compression::deflate_shuffle,
-                                  int64_t first_index = 0) {
+std::filesystem::path write_shard(const std::filesystem::path& path, int n,
+                                  Compression c = Compression::deflate_shuffle, int64_t first_index = 0) {
   ShardLayout layout = test_layout(c);
   layout.first_index = first_index;
   ShardWriter w(path, layout);
