@@ -44,7 +44,9 @@ void validate_shape(const Sample& s, const std::string& where) {
     }
     voxels *= d;  // cannot overflow: each factor <= 4096
   }
-  if (voxels > kMaxVoxels) fail<Error>(where, "shape", fmt::format("{} voxels exceed the limit {}", voxels, kMaxVoxels));
+  if (voxels > kMaxVoxels) {
+    fail<Error>(where, "shape", fmt::format("{} voxels exceed the limit {}", voxels, kMaxVoxels));
+  }
   for (double sp : s.spacing) {
     if (!std::isfinite(sp) || sp <= 0) fail<Error>(where, "spacing", fmt::format("{} is not a positive length", sp));
   }
