@@ -72,7 +72,9 @@ Manifest DatasetWriter::finish() {
     e.file = shard_file_name(k);
     e.first_index = shard_begin(k);
     e.num_samples = shard_begin(k + 1) - e.first_index;
-    e.bytes = std::filesystem::file_size(file);
+    std::error_code ec;
+    e.bytes = std::filesystem::file_size(file, ec);
+    if (ec) throw IoError(fmt::format("{}: cannot stat: {}", file.string(), ec.message()));
     e.sha256 = sha256_file(file);
     manifest_.shards.push_back(std::move(e));
   }

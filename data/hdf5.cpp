@@ -436,7 +436,7 @@ int64_t read_attr_int64(hid_t obj, const std::string& name, const Where& where) 
   Handle space(check(H5Aget_space(attr), w, "cannot read dataspace"), H5Sclose);
   checked_space_shape(space, w, 0, 1);
   int64_t value = 0;
-  // HDF5 converts any integer width; a value that does not fit int64 fails the conversion.
+  // HDF5 converts any integer width and clips values beyond int64's range; callers range-check the result.
   check(H5Aread(attr, H5T_NATIVE_INT64, &value), w, "read failed");
   return value;
 }

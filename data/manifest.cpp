@@ -133,11 +133,11 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
   if (format != kManifestFormat) f.fail("format", fmt::format("expected '{}', found '{}'", kManifestFormat, format));
 
   Manifest m;
-  m.schema_version = static_cast<int>(f.integer(j, "schema_version", "schema_version", INT64_MIN));
-  if (m.schema_version != kSchemaVersion) {
-    f.fail("schema_version", fmt::format("unsupported version {} (this build reads {})", m.schema_version,
-                                         kSchemaVersion));
+  const int64_t version = f.integer(j, "schema_version", "schema_version", INT64_MIN);
+  if (version != kSchemaVersion) {
+    f.fail("schema_version", fmt::format("unsupported version {} (this build reads {})", version, kSchemaVersion));
   }
+  m.schema_version = kSchemaVersion;
   m.anatomies = f.strings(j, "anatomies", "anatomies");
   check_names(f, m.anatomies, "anatomies", kMaxAnatomies, false);
   m.labels = f.strings(j, "labels", "labels");

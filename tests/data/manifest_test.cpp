@@ -47,6 +47,9 @@ TEST(Manifest, SavesAndLoadsEveryField) {
 
 TEST(Manifest, RejectsUnknownSchemaVersion) {
   expect_invalid([](json& j) { j["schema_version"] = kSchemaVersion + 1; }, "schema_version");
+  // Would wrap to 1 if narrowed to int before the comparison.
+  expect_invalid([](json& j) { j["schema_version"] = (int64_t{1} << 32) + kSchemaVersion; }, "schema_version");
+  expect_invalid([](json& j) { j["schema_version"] = "1"; }, "schema_version");
 }
 
 TEST(Manifest, RejectsMissingAndMistypedFields) {
