@@ -303,8 +303,9 @@ Handle open_group(hid_t parent, const std::string& name, const Where& where) {
 Handle dataset_creation_plist() { return object_creation_plist(H5P_DATASET_CREATE); }
 
 Handle open_dataset(hid_t parent, const std::string& name, const Where& where) {
-  if (!exists(parent, name)) fail_data(where, "missing member");
-  return checked_handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, where, "cannot open dataset");
+  Where w = where.child(name);
+  if (!exists(parent, name)) fail_data(w, "missing member");
+  return checked_handle(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, w, "cannot open dataset");
 }
 
 Dims checked_shape(hid_t dset, const Where& where, Dtype expected, int rank, uint64_t max_elements) {
@@ -343,7 +344,7 @@ void read_dataset(hid_t dset, const Where& where, size_t elements, std::vector<T
 template <class T>
 std::vector<T> read_exact(hid_t parent, const std::string& name, const Where& where, const Dims& dims) {
   Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, w);
+  Handle dset = open_dataset(parent, name, where);
   Dims found = checked_shape(dset, w, dtype_of<T>(), static_cast<int>(dims.size()),
                              std::numeric_limits<uint64_t>::max());
   if (found != dims) fail_data(w, fmt::format("expected shape {}, found {}", dims_text(dims), dims_text(found)));
@@ -355,7 +356,7 @@ std::vector<T> read_exact(hid_t parent, const std::string& name, const Where& wh
 template <class T>
 std::vector<T> read_vector(hid_t parent, const std::string& name, const Where& where, uint64_t max_len) {
   Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, w);
+  Handle dset = open_dataset(parent, name, where);
   Dims found = checked_shape(dset, w, dtype_of<T>(), 1, max_len);
   std::vector<T> out;
   read_dataset(dset, w, static_cast<size_t>(found[0]), out);
@@ -389,7 +390,7 @@ void write_strings(hid_t parent, const std::string& name, const Where& where, co
 std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where,
                                       uint64_t max_len) {
   Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, w);
+  Handle dset = open_dataset(parent, name, where);
   Dims dims = checked_shape(dset, w, Dtype::string, 1, max_len);
   if (dims[0] == 0) return {};
   Handle type = utf8_string_type();
@@ -412,7 +413,7 @@ void write_string(hid_t parent, const std::string& name, const Where& where, con
 
 std::string read_string(hid_t parent, const std::string& name, const Where& where) {
   Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, w);
+  Handle dset = open_dataset(parent, name, where);
   checked_shape(dset, w, Dtype::string, 0, 1);
   Handle type = utf8_string_type();
   Handle space(check(H5Dget_space(dset), w, "cannot read dataspace"), H5Sclose);

@@ -84,6 +84,7 @@ bool exists(hid_t parent, const std::string& name);  // direct child link only
 using Dims = std::vector<hsize_t>;
 // Dataset creation properties: no timestamps; chunk/filters set by the caller when given.
 Handle dataset_creation_plist();
+// `where` names the parent, as for open_group; the member's own name is appended in messages.
 Handle open_dataset(hid_t parent, const std::string& name, const Where& where);
 // Opens `name`, checks its dtype and rank, and returns its shape. `max_elements` bounds the product of the
 // shape so a hostile file cannot make us allocate without limit.

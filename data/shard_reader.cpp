@@ -126,7 +126,7 @@ struct ShardReader::Impl {
     s.split = h5::read_attr_string(g, sf::kAttrSplit, w);
     {
       const h5::Where vw = w.child(sf::kVolume);
-      h5::Handle volume = h5::open_dataset(g, sf::kVolume, vw);
+      h5::Handle volume = h5::open_dataset(g, sf::kVolume, w);
       s.shape = volume_shape(volume, vw);
       if (with_voxels) h5::read_dataset(volume, vw, static_cast<size_t>(s.voxels()), s.volume);
     }
@@ -174,7 +174,7 @@ ShardReader::Storage ShardReader::storage() const {
     const h5::Where w = impl_->sample_where(i);
     h5::Handle g = impl_->open_sample(w);
     for (const char* name : {sf::kVolume, sf::kAnatomy}) {
-      h5::Handle d = h5::open_dataset(g, name, w.child(name));
+      h5::Handle d = h5::open_dataset(g, name, w);
       h5::Handle type(H5Dget_type(d), H5Tclose);
       h5::Handle space(H5Dget_space(d), H5Sclose);
       st.raw_bytes += static_cast<uint64_t>(H5Sget_simple_extent_npoints(space)) * H5Tget_size(type);

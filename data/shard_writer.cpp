@@ -131,10 +131,8 @@ void ShardWriter::append(const Sample& sample) {
   validate_sample<UsageError>(sample, impl_->layout, fmt::format("{}: sample {} ('{}')", impl_->path.string(),
                                                                  impl_->count, sample.name),
                               true);
-  const h5::Where group_where{impl_->partial.string(), name};
-  const std::string local = name.substr(std::string(sf::kSamplesGroup).size() + 1);
-  h5::Handle group = h5::create_group(impl_->samples, local, {impl_->partial.string(), sf::kSamplesGroup});
-  write_sample(group, group_where, sample, impl_->layout.compression);
+  h5::Handle group = h5::create_group(impl_->file, name, impl_->where());
+  write_sample(group, impl_->where().child(name), sample, impl_->layout.compression);
   ++impl_->count;
 }
 

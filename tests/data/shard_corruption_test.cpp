@@ -124,6 +124,18 @@ TEST_F(ShardCorruption, OutOfRangeSentenceAnatomyIsRejected) {
   expect_error<DataError>([&] { r.read_metadata(0); }, {file_, "samples/000000/sentence_anatomy", "9"});
 }
 
+TEST_F(ShardCorruption, AnatomyValueBeyondTheListIsRejected) {
+  edit([](hid_t file) {
+    h5::Handle d(H5Dopen2(file, "/samples/000001/anatomy", H5P_DEFAULT), H5Dclose);
+    std::vector<uint8_t> values(8 * 12 * 10, 1);
+    values[100] = 7;
+    ASSERT_GE(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), 0);
+  });
+  ShardReader r(path_);
+  expect_error<DataError>([&] { r.read(1); }, {file_, "samples/000001", "'anatomy'", "label 7"});
+  EXPECT_NO_THROW(r.read_metadata(1));  // metadata reads skip the voxels by design
+}
+
 TEST_F(ShardCorruption, UnknownSchemaVersionIsRejectedOnOpen) {
   edit([](hid_t file) {
     ASSERT_GE(H5Adelete(file, "schema_version"), 0);
