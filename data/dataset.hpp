@@ -1,0 +1,42 @@
+#pragma once
+// A dataset directory: dataset.json plus the shard files it lists.
+#include <cstdint>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "data/manifest.hpp"
+#include "data/sample.hpp"
+#include "data/shard_reader.hpp"
+
+namespace cagcl::data {
+
+struct DatasetOptions {
+  bool verify_checksums = true;  // sha256 of every shard against the manifest (reads every byte once)
+};
+
+class Dataset {
+ public:
+  // Loads the manifest, checks each shard's size and (if asked) sha256 against it, opens the readers and
+  // checks their sample counts, first indices and layouts agree with the manifest.
+  static Dataset open(const std::filesystem::path& dir, DatasetOptions options = {});
+
+  int64_t size() const;
+  const Manifest& manifest() const;
+  const std::filesystem::path& dir() const;
+  const std::vector<ShardReader>& shards() const;
+
+  // DataError naming the dataset dir and index when out of range. Thread-safe like ShardReader::read.
+  Sample read(int64_t global_index) const;
+  Sample read_metadata(int64_t global_index) const;
+
+  // Which shard holds `global_index`, and where in it. Same out-of-range error as read().
+  std::pair<size_t, int64_t> locate(int64_t global_index) const;
+
+ private:
+  std::filesystem::path dir_;
+  Manifest manifest_;
+  std::vector<ShardReader> shards_;
+};
+
+}  // namespace cagcl::data
