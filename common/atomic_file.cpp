@@ -40,6 +40,11 @@ void fsync_path(const std::filesystem::path& path) {
   if (::fsync(fd.get()) != 0) throw IoError(os_error("fsync", path));
 }
 
+void durable_rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) throw IoError(os_error("rename " + from.string() + " to", to));
+  fsync_path(to.has_parent_path() ? to.parent_path() : std::filesystem::path("."));
+}
+
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   const auto temp = dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
@@ -58,12 +63,12 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     }
     if (::fsync(fd.get()) != 0) throw IoError(os_error("fsync", temp));
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const auto message = os_error("rename " + temp.string() + " to", path);
+  try {
+    durable_rename(temp, path);
+  } catch (const IoError&) {
     std::filesystem::remove(temp);
-    throw IoError(message);
+    throw;
   }
-  fsync_path(dir);
 }
 
 }  // namespace cagcl

@@ -4,7 +4,7 @@
 
 #include "common/checksum.hpp"
 #include "common/error.hpp"
-#include "data/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "data/schema.hpp"
 
 namespace cagcl::data {

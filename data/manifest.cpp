@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
-#include "data/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "data/compression.hpp"
 #include "data/schema.hpp"
 #include "data/shard_layout.hpp"
@@ -189,7 +189,7 @@ Manifest Manifest::load(const std::filesystem::path& dataset_json) {
 }
 
 void Manifest::save(const std::filesystem::path& dataset_json) const {
-  atomic_write_text(dataset_json, to_json().dump(2) + "\n");
+  write_file_atomically(dataset_json, to_json().dump(2) + "\n");
 }
 
 }  // namespace cagcl::data

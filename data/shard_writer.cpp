@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
-#include "data/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 #include "data/hdf5.hpp"
 #include "data/schema.hpp"
 #include "data/shard_format.hpp"
