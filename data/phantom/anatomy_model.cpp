@@ -178,9 +178,12 @@ void paint_aorta(Grid& g, const ChestModel& m) {
 void paint_esophagus(Grid& g, const ChestModel& m) {
   for (const Capsule& c : tube(m.esophagus_path, visible_radii(m.esophagus_radius, g)))
     paint(g, c, tissue::kEsophagus, anywhere(), kEsophagus);
-  // A trace of swallowed air in the upper lumen; too thin to survive coarse spacing, which is realistic.
-  const std::vector<Vec3> upper(m.esophagus_path.begin(), m.esophagus_path.begin() + 2);
-  for (const Capsule& c : tube(upper, {2.5, 2.5, 2.5})) paint(g, c, tissue::kAir, only_in(kEsophagus));
+  // A trace of swallowed air in the upper lumen, only where the in-plane spacing resolves a 5 mm lumen;
+  // at coarser spacing it would fill most of the few voxels of the esophagus.
+  if (std::max(g.spacing[1], g.spacing[2]) <= 3.0) {
+    const std::vector<Vec3> upper(m.esophagus_path.begin(), m.esophagus_path.begin() + 2);
+    for (const Capsule& c : tube(upper, {2.5, 2.5, 2.5})) paint(g, c, tissue::kAir, only_in(kEsophagus));
+  }
   if (!m.hernia) return;
   // Hernia sac: soft-tissue wall, fluid in the dependent (posterior) part, air anteriorly.
   const Ellipsoid& sac = *m.hernia;

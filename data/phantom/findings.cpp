@@ -165,11 +165,11 @@ FindingFacts draw_ground_glass(Grid& g, const ChestModel& m, Rng& rng) {
   facts.upper = rng.bernoulli(0.5);
   for (int side = 0; side < 2; ++side) {
     if (!affects(facts.side, side)) continue;
-    const int blobs = 1 + rng.below(3);
+    const int blobs = 2 + rng.below(2);
     for (int i = 0; i < blobs; ++i) {
       const Vec3 c = random_point_in_lung(rng, m.lungs[side], 0.0, 0.7, facts.upper ? 0.2 : 0.55,
                                           facts.upper ? 0.55 : 0.95);
-      const double r = rng.uniform(16, 28);
+      const double r = rng.uniform(18, 30);
       paint(g, Ellipsoid{c, visible_radii(r, g) + Vec3{0, 0.2 * r, 0}}, lesion::kGroundGlass, only_in(kLung));
     }
     facts.count += blobs;
