@@ -1,12 +1,15 @@
 // Render time of synthetic phantoms (docs/synthetic-phantoms.md "Speed").
-//   phantom_render_bench [volumes=8] [D H W = 64 128 128] [--pgm DIR]
-// --pgm writes a mid-axial and a mid-coronal slice of each volume (lung window) for eyeballing.
+//   phantom_render_bench [volumes=8] [D H W = 64 128 128] [--pgm DIR] [--labels none|I,J,...]
+// --pgm writes a mid-axial and a mid-coronal slice of each volume (lung window) for eyeballing;
+// --labels forces the positive findings (indices into ct_rate_labels()) of every scan.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "data/phantom/phantom.hpp"
 
@@ -34,11 +37,20 @@ int main(int argc, char** argv) {
   cagcl::data::phantom::PhantomOptions options;
   int64_t volumes = 8;
   std::string pgm_dir;
+  std::optional<std::vector<uint8_t>> forced_labels;
   int positional = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--pgm" && i + 1 < argc) {
       pgm_dir = argv[++i];
+    } else if (arg == "--labels" && i + 1 < argc) {
+      forced_labels = std::vector<uint8_t>(cagcl::data::phantom::labels().size(), 0);
+      const std::string list = argv[++i];
+      for (size_t pos = 0; list != "none" && pos < list.size();) {
+        const size_t comma = std::min(list.find(',', pos), list.size());
+        forced_labels->at(static_cast<size_t>(std::stoi(list.substr(pos, comma - pos)))) = 1;
+        pos = comma + 1;
+      }
     } else if (positional == 0) {
       volumes = std::atoll(argv[i]);
       ++positional;
@@ -47,7 +59,10 @@ int main(int argc, char** argv) {
       ++positional;
     }
   }
-  const auto plans = cagcl::data::phantom::plan_cohort(volumes, options);
+  auto plans = cagcl::data::phantom::plan_cohort(volumes, options);
+  if (forced_labels) {
+    for (auto& plan : plans) plan.labels = *forced_labels;
+  }
   double total = 0, worst = 0;
   for (const auto& plan : plans) {
     const auto t0 = std::chrono::steady_clock::now();
