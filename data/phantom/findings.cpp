@@ -151,7 +151,9 @@ FindingFacts draw_fibrotic_strands(Grid& g, const ChestModel& m, Rng& rng) {
     const int strands = 10 + rng.below(7);
     for (int i = 0; i < strands; ++i) {
       const Vec3 a = random_point_in_lung(rng, m.lungs[side], 0.65, 0.95, top, bottom);
-      const Vec3 b = a + rng.uniform(18, 35) * random_direction(rng);
+      // Two statements: the evaluation order of `x() * y()` is unspecified, and both draw from rng.
+      const double length = rng.uniform(18, 35);
+      const Vec3 b = a + length * random_direction(rng);
       paint(g, Capsule{a, b, visible_radii(1.3, g)}, lesion::kFibroticStrand, only_in(kLung));
     }
     facts.count += strands;
