@@ -88,7 +88,8 @@ FindingFacts add_hernia_sac(ChestModel& m, Rng& rng) {
 
 // ---- lung findings --------------------------------------------------------------------------------------
 
-FindingFacts draw_mosaic(Grid& g, const ChestModel& m, uint64_t seed) {
+FindingFacts draw_mosaic(Grid& g, const ChestModel& m, Rng& rng) {
+  const uint64_t seed = rng.next();
   // Patchwork of lobule-sized cells: some hypo-attenuating (air trapping / hypoperfusion), some denser.
   const double cell = std::max(22.0, 2.0 * std::max({g.spacing[0], g.spacing[1], g.spacing[2]}));
   for (const LungModel& lung : m.lungs) {
@@ -290,7 +291,7 @@ FindingFacts draw_consolidation(Grid& g, const ChestModel& m, Rng& rng) {
 FindingFacts draw_pleural_fluid(Grid& g, const ChestModel& m, Rng& rng) {
   FindingFacts facts;
   facts.side = pick_side(rng, 0.55);
-  facts.size_mm = rng.uniform(0.35, 0.6);  // fraction of the AP lung depth filled at the base
+  const double filled = rng.uniform(0.35, 0.6);  // fraction of the AP lung depth filled at the base
   for (int side = 0; side < 2; ++side) {
     if (!affects(facts.side, side)) continue;
     const LungModel& lung = m.lungs[side];
@@ -298,11 +299,11 @@ FindingFacts draw_pleural_fluid(Grid& g, const ChestModel& m, Rng& rng) {
     // Supine patient: fluid layers posteriorly, deepest at the base, tapering up to z_top.
     g.for_each(lung.box(g), [&](size_t idx, const Vec3& p) {
       if (g.label[idx] != kLung || p.z < z_top) return;
-      const double depth = facts.size_mm * std::min(1.0, (p.z - z_top) / (lung.z_dome - z_top));
+      const double depth = filled * std::min(1.0, (p.z - z_top) / (lung.z_dome - z_top));
       if ((p.y - lung.cy) / lung.ay > 1 - 2 * depth) g.hu[idx] = lesion::kPleuralFluid;
     });
+    facts.size_mm = filled * 2 * lung.ay;  // depth at the base, in mm
   }
-  facts.size_mm *= 2 * m.lungs[0].ay;  // report the depth in mm
   return facts;
 }
 
@@ -416,10 +417,7 @@ void draw_findings(Grid& grid, const ChestModel& model, const ScanPlan& plan, Fi
   };
   // Order matters where findings overlap: diffuse parenchymal changes first, then focal lesions, then
   // pleural fluid (it layers over everything in the dependent lung), then calcium and metal.
-  if (positive(plan, kMosaicAttenuation)) {
-    facts[kMosaicAttenuation] = draw_mosaic(grid, model, finding_seed(plan, kMosaicAttenuation));
-    facts[kMosaicAttenuation].present = true;
-  }
+  draw(kMosaicAttenuation, draw_mosaic);
   draw(kEmphysema, draw_emphysema);
   draw(kSeptalThickening, draw_septal_lines);
   draw(kFibroticSequela, draw_fibrotic_strands);
