@@ -50,6 +50,12 @@ Vec3 random_direction(Rng& rng) {
   }
 }
 
+// A uniform number in [0, 1) that is a pure function of (seed, cell, salt): patterns on a lattice of cells.
+double unit_hash(uint64_t seed, int64_t cell, uint64_t salt) {
+  const uint64_t h = hash64(seed ^ hash64(static_cast<uint64_t>(cell) * 0x9e3779b97f4a7c15ULL + salt));
+  return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
 Ellipsoid ball(const Vec3& centre, double r_mm, const Grid& g) { return {centre, visible_radii(r_mm, g)}; }
 
 // ---- findings that change outlines -------------------------------------------------------------------
@@ -82,7 +88,8 @@ FindingFacts add_hernia_sac(ChestModel& m, Rng& rng) {
 
 // ---- lung findings --------------------------------------------------------------------------------------
 
-FindingFacts draw_mosaic(Grid& g, const ChestModel& m, uint64_t seed) {
+FindingFacts draw_mosaic(Grid& g, const ChestModel& m, Rng& rng) {
+  const uint64_t seed = rng.next();
   // Patchwork of lobule-sized cells: some hypo-attenuating (air trapping / hypoperfusion), some denser.
   const double cell = std::max(22.0, 2.0 * std::max({g.spacing[0], g.spacing[1], g.spacing[2]}));
   for (const LungModel& lung : m.lungs) {
@@ -90,8 +97,7 @@ FindingFacts draw_mosaic(Grid& g, const ChestModel& m, uint64_t seed) {
       if (g.label[idx] != kLung) return;
       const auto cz = static_cast<int64_t>(std::floor(p.z / cell)), cy = static_cast<int64_t>(std::floor(p.y / cell)),
                  cx = static_cast<int64_t>(std::floor(p.x / cell));
-      const uint64_t h = hash64(seed ^ hash64(static_cast<uint64_t>(cz * 73856093 + cy * 19349663 + cx * 83492791)));
-      const double r = static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+      const double r = unit_hash(seed, cz * 73856093 + cy * 19349663 + cx * 83492791, 0);
       if (r < 0.4) {
         g.hu[idx] += lesion::kMosaicLow;
       } else if (r < 0.75) {
@@ -127,14 +133,21 @@ FindingFacts draw_septal_lines(Grid& g, const ChestModel& m, Rng& rng) {
   const double period = std::max(14.0, 4.0 * std::max(g.spacing[1], g.spacing[2]));
   const double wy = std::max(1.5, g.spacing[1]), wx = std::max(1.5, g.spacing[2]);
   const double shift = rng.uniform(0, period);
+  const uint64_t seed = rng.next();
   for (int side = 0; side < 2; ++side) {
     if (!affects(facts.side, side)) continue;
     const LungModel& lung = m.lungs[side];
     const double z_from = lung.z_apex + 0.33 * (lung.z_dome - lung.z_apex);
     g.for_each(lung.box(g), [&](size_t idx, const Vec3& p) {
       if (g.label[idx] != kLung || p.z < z_from || lung.rho(p) < 0.72) return;
+      // Each row of cells shifts its dividing lines by a hashed offset, which turns the square grid into an
+      // irregular polygonal network like secondary pulmonary lobules.
       const double py = p.y + shift, px = p.x + shift;
-      const bool on_line = py - period * std::floor(py / period) < wy || px - period * std::floor(px / period) < wx;
+      const double row = std::floor(py / period), column = std::floor(px / period);
+      const double px_jittered = px + 0.45 * period * unit_hash(seed, static_cast<int64_t>(row), 0);
+      const double py_jittered = py + 0.45 * period * unit_hash(seed, static_cast<int64_t>(column), 1);
+      const bool on_line = py_jittered - period * std::floor(py_jittered / period) < wy ||
+                           px_jittered - period * std::floor(px_jittered / period) < wx;
       if (on_line) g.hu[idx] = lesion::kSeptum;
     });
   }
@@ -255,7 +268,8 @@ FindingFacts draw_atelectasis(Grid& g, const ChestModel& m, Rng& rng) {
     const LungModel& lung = m.lungs[side];
     // Plate-like band in the dependent lung base, just above the diaphragm.
     const Vec3 c{lung.z_dome - rng.uniform(8, 18), lung.cy + 0.5 * lung.ay, lung.cx + lung.side * 0.15 * lung.ax};
-    paint(g, Ellipsoid{c, visible_radii(1, g) + Vec3{7, 14, 28}}, lesion::kAtelectasis, only_in(kLung));
+    const Vec3 radii{std::max(7.0, 0.9 * g.spacing[0]), 14, 28};  // thin in z, yet >= 1 slice
+    paint(g, Ellipsoid{c, radii}, lesion::kAtelectasis, only_in(kLung));
   }
   return facts;
 }
@@ -277,7 +291,7 @@ FindingFacts draw_consolidation(Grid& g, const ChestModel& m, Rng& rng) {
 FindingFacts draw_pleural_fluid(Grid& g, const ChestModel& m, Rng& rng) {
   FindingFacts facts;
   facts.side = pick_side(rng, 0.55);
-  facts.size_mm = rng.uniform(0.35, 0.6);  // fraction of the AP lung depth filled at the base
+  const double filled = rng.uniform(0.35, 0.6);  // fraction of the AP lung depth filled at the base
   for (int side = 0; side < 2; ++side) {
     if (!affects(facts.side, side)) continue;
     const LungModel& lung = m.lungs[side];
@@ -285,11 +299,11 @@ FindingFacts draw_pleural_fluid(Grid& g, const ChestModel& m, Rng& rng) {
     // Supine patient: fluid layers posteriorly, deepest at the base, tapering up to z_top.
     g.for_each(lung.box(g), [&](size_t idx, const Vec3& p) {
       if (g.label[idx] != kLung || p.z < z_top) return;
-      const double depth = facts.size_mm * std::min(1.0, (p.z - z_top) / (lung.z_dome - z_top));
+      const double depth = filled * std::min(1.0, (p.z - z_top) / (lung.z_dome - z_top));
       if ((p.y - lung.cy) / lung.ay > 1 - 2 * depth) g.hu[idx] = lesion::kPleuralFluid;
     });
+    facts.size_mm = filled * 2 * lung.ay;  // depth at the base, in mm
   }
-  facts.size_mm *= 2 * m.lungs[0].ay;  // report the depth in mm
   return facts;
 }
 
@@ -403,10 +417,7 @@ void draw_findings(Grid& grid, const ChestModel& model, const ScanPlan& plan, Fi
   };
   // Order matters where findings overlap: diffuse parenchymal changes first, then focal lesions, then
   // pleural fluid (it layers over everything in the dependent lung), then calcium and metal.
-  if (positive(plan, kMosaicAttenuation)) {
-    facts[kMosaicAttenuation] = draw_mosaic(grid, model, finding_seed(plan, kMosaicAttenuation));
-    facts[kMosaicAttenuation].present = true;
-  }
+  draw(kMosaicAttenuation, draw_mosaic);
   draw(kEmphysema, draw_emphysema);
   draw(kSeptalThickening, draw_septal_lines);
   draw(kFibroticSequela, draw_fibrotic_strands);

@@ -111,7 +111,8 @@ struct Capsule {
   }
 };
 
-// Paints `hu` (and `label` unless keep_label) into every voxel of `shape` that `where(current label)` allows.
+// Paints `hu` into every voxel of `shape` that `where(current label)` allows; also sets the label there when
+// `label` >= 0 (findings inside an organ keep the organ's label).
 template <class Shape, class Where>
 void paint(Grid& g, const Shape& shape, float hu, Where&& where, int label = -1) {
   g.for_each(shape.box(g), [&](size_t idx, const Vec3& p) {

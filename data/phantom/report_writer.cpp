@@ -84,9 +84,9 @@ const Wording& wording_of(int finding) {
         "Linear fibrotic strands are noted in the {lung}."},
        {"Fibrotic sequelae in the {lung}.", "Sequelae fibrotic changes.", "Pulmonary fibrotic sequela."}},
       // Pleural effusion
-      {{"A {kind} pleural effusion is seen on the {side_noun}.",
-        "There is {kind} pleural fluid layering posteriorly in the {side} hemithorax.",
-        "Pleural effusion reaching {size} in depth is observed on the {side_noun}."},
+      {{"A {kind} pleural effusion is seen {on_side}.",
+        "There is {kind} pleural fluid layering posteriorly in {hemithorax}.",
+        "Pleural effusion reaching {size} in depth is observed {on_side}."},
        {"{Side} pleural effusion.", "Pleural effusion.", "{Kind} {side} pleural effusion."}},
       // Mosaic attenuation pattern
       {{"A mosaic attenuation pattern is seen in both lungs.",
@@ -157,7 +157,7 @@ std::string capitalised(std::string s) {
 
 std::string kind_word(int finding, const FindingFacts& f) {
   switch (finding) {
-    case kMedicalMaterial: return f.variant == 0 ? "a cardiac pacemaker" : "a central venous port catheter";
+    case kMedicalMaterial: return f.variant == 0 ? "a cardiac pacemaker" : "a central venous port";
     case kCardiomegaly: return f.variant == 1 ? "moderately" : "mildly";
     case kHiatalHernia: return f.variant == 1 ? "large" : "sliding";
     case kEmphysema: return f.variant == 1 ? "paraseptal" : "centrilobular";
@@ -185,7 +185,9 @@ std::string where_word(int finding, const FindingFacts& f) {
 std::string fill(std::string text, int finding, const FindingFacts& f) {
   const char* side = f.side == Side::both ? "bilateral" : (f.side == Side::right ? "right" : "left");
   const char* lung = f.side == Side::both ? "both lungs" : (f.side == Side::right ? "right lung" : "left lung");
-  const char* side_noun = f.side == Side::both ? "both sides" : (f.side == Side::right ? "right" : "left");
+  const char* on_side = f.side == Side::both ? "on both sides" : (f.side == Side::right ? "on the right" : "on the left");
+  const char* hemithorax =
+      f.side == Side::both ? "both hemithoraces" : (f.side == Side::right ? "the right hemithorax" : "the left hemithorax");
   const std::string lobe = f.side == Side::both ? std::string(f.upper ? "upper" : "lower") + " lobes of both lungs"
                                                 : std::string(lung).substr(0, f.side == Side::right ? 6 : 5) +
                                                       (f.upper ? "upper lobe" : "lower lobe");
@@ -199,7 +201,13 @@ std::string fill(std::string text, int finding, const FindingFacts& f) {
   replace_all(text, "{kind}", kind);
   replace_all(text, "{Side}", capitalised(side));
   replace_all(text, "{side}", side);
-  replace_all(text, "{side_noun}", side_noun);
+  replace_all(text, "{on_side}", on_side);
+  replace_all(text, "{hemithorax}", hemithorax);
+  // "the {lung}" must not become "the both lungs".
+  if (f.side == Side::both) {
+    replace_all(text, "lower lobe of the {lung}", "lower lobes of both lungs");
+    replace_all(text, "the {lung}", "both lungs");
+  }
   replace_all(text, "{lung}", lung);
   replace_all(text, "{lobe}", lobe);
   replace_all(text, "{Size}", size);

@@ -241,5 +241,29 @@ TEST(PhantomFindings, SwitchingALungFindingChangesOnlyLungVoxels) {
   EXPECT_GT(changed, 0);
 }
 
+TEST(PhantomFindings, ChronicFindingsSitInTheSamePlaceInEveryScanOfAPatient) {
+  // A nodule is chronic (patient stream), consolidation acute (scan stream): in a follow-up scan the
+  // nodule's voxels are the same, the consolidation moves.
+  const PhantomOptions options = small_options();
+  const auto plans = plan_cohort(40, options);
+  size_t first = 0;
+  while (first + 1 < plans.size() && plans[first].patient != plans[first + 1].patient) ++first;
+  ASSERT_LT(first + 1, plans.size()) << "no patient with two scans";
+  auto dense_lung_voxels = [&](const ScanPlan& base, int finding) {
+    ScanPlan plan = base;
+    plan.labels.assign(kNumFindings, 0);
+    plan.labels[static_cast<size_t>(finding)] = 1;
+    const Sample s = render(plan, options);
+    std::vector<size_t> voxels;
+    for (size_t i = 0; i < s.volume.size(); ++i)
+      if (s.anatomy[i] == kLung && s.volume[i] > -100) voxels.push_back(i);
+    return voxels;
+  };
+  const auto nodule_a = dense_lung_voxels(plans[first], kLungNodule);
+  EXPECT_FALSE(nodule_a.empty());
+  EXPECT_EQ(nodule_a, dense_lung_voxels(plans[first + 1], kLungNodule));
+  EXPECT_NE(dense_lung_voxels(plans[first], kConsolidation), dense_lung_voxels(plans[first + 1], kConsolidation));
+}
+
 }  // namespace
 }  // namespace cagcl::data::phantom::testing

@@ -75,7 +75,7 @@ TEST(PhantomReport, WholeReportSectionsCarryEverySentenceAndTheFindingsWithoutAn
   for (const auto& sentence : s.description[kLung - 1]) EXPECT_TRUE(contains(s.findings, sentence));
   for (const auto& sentence : s.conclusion[kLung - 1]) EXPECT_TRUE(contains(s.impression, sentence));
   // Device and lymph nodes: in the whole report, in no anatomy's text.
-  const bool device = contains(s.findings, "pacemaker") || contains(s.findings, "port catheter");
+  const bool device = contains(s.findings, "pacemaker") || contains(s.findings, "venous port");
   EXPECT_TRUE(device) << s.findings;
   EXPECT_TRUE(contains(s.findings, "lymph")) << s.findings;
   for (size_t a = 0; a < 4; ++a) {
@@ -83,6 +83,7 @@ TEST(PhantomReport, WholeReportSectionsCarryEverySentenceAndTheFindingsWithoutAn
       for (const auto& sentence : *part) {
         EXPECT_FALSE(contains(sentence, "lymph")) << sentence;
         EXPECT_FALSE(contains(sentence, "pacemaker")) << sentence;
+        EXPECT_FALSE(contains(sentence, "the both")) << sentence;
       }
   }
   // Normal heart, aorta, esophagus are stated as normal in the Findings section.
