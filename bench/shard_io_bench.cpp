@@ -12,7 +12,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -23,11 +22,11 @@
 #include "common/error.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_writer.hpp"
+#include "data/phantom/phantom.hpp"
 #include "data/hdf5.hpp"
 #include "data/schema.hpp"
 #include "data/shard_format.hpp"
 #include "data/shard_writer.hpp"
-#include "data/text_id.hpp"
 
 namespace fs = std::filesystem;
 using namespace cagcl;
@@ -64,51 +63,15 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-// A body-like ellipse of soft tissue with air lungs and noise: compresses roughly like a real cropped CT
-// (smooth regions, noisy low bits), unlike random or constant data.
-Sample phantom(int seed, const ShardLayout& layout) {
-  Sample s;
-  s.name = fmt::format("synthetic_{}", seed);
-  s.patient = fmt::format("p{}", seed);
-  s.split = "train";
-  s.shape = {128, 256, 352};
-  s.spacing = {3, 1, 1};
-  const int64_t D = s.shape[0], H = s.shape[1], W = s.shape[2];
-  s.volume.resize(static_cast<size_t>(s.voxels()));
-  s.anatomy.resize(s.volume.size());
-  std::mt19937 rng(static_cast<unsigned>(seed));
-  std::normal_distribution<float> noise(0.f, 20.f);
-  for (int64_t z = 0; z < D; ++z) {
-    for (int64_t y = 0; y < H; ++y) {
-      for (int64_t x = 0; x < W; ++x) {
-        const double ey = (y - H / 2.0) / (H * 0.45), ex = (x - W / 2.0) / (W * 0.45);
-        const double lx = (std::abs(x - W / 2.0) - W * 0.2) / (W * 0.13), ly = (y - H * 0.45) / (H * 0.3);
-        const bool body = ey * ey + ex * ex < 1, lung = body && lx * lx + ly * ly < 1;
-        const bool heart = body && !lung && std::hypot(x - W * 0.55, y - H * 0.55) < W * 0.1;
-        const size_t i = static_cast<size_t>((z * H + y) * W + x);
-        const float hu = !body ? -1000.f : lung ? -850.f : heart ? 40.f : 20.f;
-        s.volume[i] = static_cast<int16_t>(hu + (body ? noise(rng) : 0.f));
-        s.anatomy[i] = lung ? 1 : heart ? 2 : 0;
-      }
-    }
-  }
-  const size_t A = layout.anatomies.size();
-  s.conclusion.assign(A, {});
-  s.description.assign(A, {});
-  s.description[0] = {"Small nodule in the right upper lobe."};
-  for (size_t a = 0; a < A; ++a) {
-    s.normal.push_back(a == 0 ? 0 : 1);
-    s.text_id.push_back(text_id(layout.anatomies[a], s.conclusion[a], s.description[a]));
-  }
-  s.labels.assign(layout.labels.size(), 0);
-  s.findings = "Small nodule in the right upper lobe.";
-  return s;
-}
-
 void synthesize(const fs::path& dir, int n, Compression compression) {
   ShardLayout layout{default_anatomies(), ct_rate_labels(), compression, 0};
+  // The project's chest phantoms at a CT-crop-like size, so the ratio and decode speed are those of CT-like
+  // content (smooth tissue, noisy low bits), not of random or constant data.
+  phantom::PhantomOptions options;
+  options.size = {128, 256, 352};
+  const auto plans = phantom::plan_cohort(n, options);
   DatasetWriter w(dir, layout, n, std::min(n, 2), {{"command", "shard_io_bench --synthesize"}, {"n", n}});
-  for (int i = 0; i < n; ++i) w.append(phantom(i, layout));
+  for (const auto& plan : plans) w.append(phantom::render(plan, options));
   w.finish();
 }
 
