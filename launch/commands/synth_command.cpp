@@ -12,11 +12,15 @@
 #include "data/dataset_writer.hpp"
 #include "data/phantom/phantom.hpp"
 #include "data/schema.hpp"
+#include "data/vocab_builder.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
 
 namespace cagcl {
 namespace {
+
+// Listed in the manifest's generator JSON as "vocab".
+constexpr const char* kVocabFileName = "vocab.txt";
 
 struct SynthOptions {
   std::string out;
@@ -49,7 +53,8 @@ void run_synth(const SynthOptions& o) {
                               {"seed", o.seed},
                               {"size", phantom.size},
                               {"volumes", o.volumes},
-                              {"valid_fraction", o.valid_fraction}};
+                              {"valid_fraction", o.valid_fraction},
+                              {"vocab", kVocabFileName}};
   if (phantom.spacing) generator["spacing"] = *phantom.spacing;
   data::DatasetWriter writer(o.out, layout, o.volumes, o.shards, generator);
 
@@ -59,6 +64,8 @@ void run_synth(const SynthOptions& o) {
       o.threads > 0 ? o.threads : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
   spdlog::info("synth: {} volumes of {} in {} shard(s), seed {}, {} compression, {} thread(s) -> {}", o.volumes,
                o.size, o.shards, o.seed, data::to_string(layout.compression), threads, o.out);
+  // The WordPiece vocabulary of exactly this corpus (data/vocab_builder.hpp), gathered while appending.
+  data::VocabBuilder vocab(layout.anatomies, layout.labels);
   ProgressMeter progress("synth", o.volumes);
   for (int64_t begin = 0; begin < o.volumes; begin += threads) {
     const int64_t end = std::min(o.volumes, begin + threads);
@@ -66,10 +73,14 @@ void run_synth(const SynthOptions& o) {
     for (int64_t i = begin; i < end; ++i)
       rendered.push_back(std::async(std::launch::async, [&, i] { return data::phantom::render(plans[i], phantom); }));
     for (auto& f : rendered) {
-      writer.append(f.get());
+      const data::Sample sample = f.get();
+      vocab.add_sample(sample);
+      writer.append(sample);
       progress.advance();
     }
   }
+  // Before dataset.json: a directory with a dataset.json is complete, vocab.txt included.
+  vocab.write(std::filesystem::path(o.out) / kVocabFileName);
   const auto manifest = writer.finish();
   spdlog::info("synth: wrote {} samples in {} shard(s) to {} in {}", manifest.num_samples(), manifest.shards.size(),
                o.out, format_duration(progress.elapsed_seconds()));

@@ -1,9 +1,12 @@
 // End-to-end checks of the `cagcl` executable: the sub-commands a user types, their output and exit codes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,6 +42,12 @@ class CliTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  // Writes `content` to dir_/name and returns its path, quoted for the shell command line.
+  std::string file(const std::string& name, const std::string& content) {
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / name, std::ios::binary) << content;
+    return "'" + (dir_ / name).string() + "'";
+  }
   std::filesystem::path dir_;
 };
 
@@ -102,7 +111,7 @@ TEST_F(CliTest, InspectOfAMissingPathIsAnErrorNamingIt) {
 }
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const char* sub : {"", "synth ", "inspect ", "config "}) {
+  for (const char* sub : {"", "synth ", "inspect ", "config ", "tokenize "}) {
     const Result r = run_cagcl(std::string(sub) + "--help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
@@ -116,6 +125,53 @@ TEST_F(CliTest, ConfigPrintsAndSavesTheResolvedConfig) {
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("steps: 7"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(out));
+}
+
+TEST_F(CliTest, TokenizePrintsClsIdsSepPerInputLine) {
+  const std::string vocab = file("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nlung\n.\nnodule\n##s\n");
+  const std::string input = file("in.txt", "Lung nodules.\n\nheart\nLUNG\n");
+  const Result r = run_cagcl("tokenize --vocab " + vocab + " < " + input);
+  ASSERT_EQ(r.exit_code, 0);
+  // [CLS] lung nodule ##s . [SEP] / empty line / [UNK] / lower-cased
+  EXPECT_EQ(r.out, "2 4 6 7 5 3\n2 3\n2 1 3\n2 4 3\n");
+  const Result cut = run_cagcl("tokenize --vocab " + vocab + " --max-len 3 < " + input);
+  ASSERT_EQ(cut.exit_code, 0);
+  EXPECT_EQ(cut.out, "2 4 3\n2 3\n2 1 3\n2 4 3\n");
+}
+
+TEST_F(CliTest, TokenizeErrorsNameTheFileOrFlag) {
+  const std::string input = file("in.txt", "lung\n");
+  const Result missing = run_cagcl("tokenize --vocab '" + (dir_ / "absent.txt").string() + "' < " + input, true);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("absent.txt"), std::string::npos) << missing.out;
+  const std::string no_cls = file("bad.txt", "[PAD]\n[UNK]\n[SEP]\n");
+  const Result bad = run_cagcl("tokenize --vocab " + no_cls + " < " + input, true);
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.out.find("[CLS]"), std::string::npos) << bad.out;
+  const Result len = run_cagcl("tokenize --vocab " + no_cls + " --max-len 1 < " + input, true);
+  EXPECT_EQ(len.exit_code, 2);
+  EXPECT_NE(len.out.find("--max-len"), std::string::npos) << len.out;
+}
+
+TEST_F(CliTest, SynthWritesAVocabThatCoversItsReports) {
+  const auto data = (dir_ / "d").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 8 --size 16x32x32").exit_code, 0);
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "d" / "vocab.txt"));
+  std::ifstream manifest(dir_ / "d" / "dataset.json");
+  const auto j = nlohmann::json::parse(manifest);
+  EXPECT_EQ(j["generator"]["vocab"], "vocab.txt");
+  const std::string input = file("in.txt", "Lung shows no significant abnormalities.\nThere is no Pleural effusion in the lung.\n");
+  const Result r = run_cagcl("tokenize --vocab '" + data + "/vocab.txt' < " + input);
+  ASSERT_EQ(r.exit_code, 0);
+  // 2 lines, [CLS]=2 ... [SEP]=3, no [UNK]=1: every word of these is in the synthetic vocabulary.
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;
+  EXPECT_EQ(r.out.rfind("2 ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find(" 1 "), std::string::npos) << r.out;
+  // The same corpus gives the same vocabulary.
+  const auto again = (dir_ / "e").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + again + "' --volumes 8 --size 16x32x32").exit_code, 0);
+  std::ifstream a(dir_ / "d" / "vocab.txt"), b(dir_ / "e" / "vocab.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}), std::string(std::istreambuf_iterator<char>(b), {}));
 }
 
 }  // namespace cagcl
