@@ -110,11 +110,11 @@ bool is_whitespace(char32_t cp) {
 
 bool is_control(char32_t cp) {
   if (cp == '\t' || cp == '\n' || cp == '\r') return false;
-  static constexpr std::array<Range, 20> kControl = {{
+  static constexpr std::array<Range, 19> kControl = {{
       {0x00, 0x1F}, {0x7F, 0x9F},                                  // Cc
       {0xAD, 0xAD}, {0x600, 0x605}, {0x61C, 0x61C}, {0x6DD, 0x6DD},  // Cf
       {0x70F, 0x70F}, {0x180E, 0x180E}, {0x200B, 0x200F}, {0x202A, 0x202E},
-      {0x2060, 0x2064}, {0x2066, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
+      {0x2060, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
       {0x110BD, 0x110BD}, {0x1D173, 0x1D17A}, {0xE0001, 0xE007F},
       {0xD800, 0xDFFF},                                            // Cs
       {0xE000, 0xF8FF}, {0xF0000, 0x10FFFF},                       // Co (planes 15-16)
@@ -126,11 +126,11 @@ bool is_punctuation(char32_t cp) {
   if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
     return true;
   // Category P* in the blocks clinical text (and its CJK-aware cleaning) meets.
-  static constexpr std::array<Range, 28> kPunctuation = {{
+  static constexpr std::array<Range, 29> kPunctuation = {{
       {0xA1, 0xA1}, {0xA7, 0xA7}, {0xAB, 0xAB}, {0xB6, 0xB7}, {0xBB, 0xBB}, {0xBF, 0xBF},  // Latin-1
       {0x37E, 0x37E}, {0x387, 0x387},                                                      // Greek ; ·
       {0x2010, 0x2027}, {0x2030, 0x2043}, {0x2045, 0x2051}, {0x2053, 0x205E},              // General Punctuation
-      {0x2E00, 0x2E4F},                                                                    // Supplemental
+      {0x2E00, 0x2E2E}, {0x2E30, 0x2E4F},                                                  // Supplemental
       {0x3001, 0x3003}, {0x3008, 0x3011}, {0x3014, 0x301F}, {0x3030, 0x3030}, {0x303D, 0x303D},
       {0x30A0, 0x30A0}, {0x30FB, 0x30FB},                                                  // CJK
       {0xFF01, 0xFF03}, {0xFF05, 0xFF0A}, {0xFF0C, 0xFF0F}, {0xFF1A, 0xFF1B},              // fullwidth
@@ -151,10 +151,10 @@ bool is_cjk_ideograph(char32_t cp) {
 
 bool is_nonspacing_mark(char32_t cp) {
   // Combining Diacritical Marks (+ Extended, Supplement), the Mn part of Combining Marks for Symbols,
-  // Combining Half Marks. (U+1ABE, U+20DD-U+20E0, U+20E2-U+20E4 are enclosing marks, Me.)
-  static constexpr std::array<Range, 7> kMn = {{
+  // CJK tone marks, Combining Half Marks. (U+1ABE, U+20DD-U+20E0, U+20E2-U+20E4 are enclosing marks, Me.)
+  static constexpr std::array<Range, 8> kMn = {{
       {0x300, 0x36F}, {0x1AB0, 0x1ABD}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20DC},
-      {0x20E1, 0x20E1}, {0x20E5, 0x20F0}, {0xFE20, 0xFE2F},
+      {0x20E1, 0x20E1}, {0x20E5, 0x20F0}, {0x302A, 0x302D}, {0xFE20, 0xFE2F},
   }};
   return in_ranges(cp, kMn);
 }
@@ -183,10 +183,18 @@ void append_lower(std::u32string& out, char32_t cp) {
     }
   } else if ((cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2)) {
     out += cp + 0x20;  // Greek capitals
+  } else if (cp == 0x386) {
+    out += 0x3AC;  // Ά
+  } else if (cp >= 0x388 && cp <= 0x38A) {
+    out += cp + 37;  // Έ Ή Ί
+  } else if (cp == 0x38C || cp == 0x38E || cp == 0x38F) {
+    out += cp == 0x38C ? 0x3CC : cp + 63;  // Ό Ύ Ώ -> ό ύ ώ
   } else if (cp >= 0x410 && cp <= 0x42F) {
     out += cp + 0x20;  // Cyrillic capitals А..Я
   } else if (cp >= 0x400 && cp <= 0x40F) {
     out += cp + 0x50;  // Ѐ..Џ
+  } else if (cp >= 0xFF21 && cp <= 0xFF3A) {
+    out += cp + 0x20;  // fullwidth Ａ..Ｚ
   } else {
     out += cp;
   }
@@ -197,7 +205,26 @@ void append_without_accents(std::u32string& out, char32_t cp) {
     const char base = kLatinBase[cp - 0xC0];
     out += base == '.' ? cp : static_cast<char32_t>(base);
   } else if (!is_nonspacing_mark(cp)) {
-    out += cp;
+    // Lower-case Greek and Cyrillic letters with a canonical decomposition into letter + Mn (input here is
+    // already lower-cased), and two punctuation marks whose NFD is another character.
+    switch (cp) {
+      case 0x37E: out += U';'; break;
+      case 0x387: out += 0xB7; break;
+      case 0x3AC: out += 0x3B1; break;                                         // ά
+      case 0x3AD: out += 0x3B5; break;                                         // έ
+      case 0x3AE: out += 0x3B7; break;                                         // ή
+      case 0x390: case 0x3AF: case 0x3CA: out += 0x3B9; break;                 // ΐ ί ϊ
+      case 0x3CC: out += 0x3BF; break;                                         // ό
+      case 0x3B0: case 0x3CB: case 0x3CD: out += 0x3C5; break;                 // ΰ ϋ ύ
+      case 0x3CE: out += 0x3C9; break;                                         // ώ
+      case 0x439: case 0x45D: out += 0x438; break;                             // й ѝ -> и
+      case 0x450: case 0x451: out += 0x435; break;                             // ѐ ё -> е
+      case 0x453: out += 0x433; break;                                         // ѓ -> г
+      case 0x457: out += 0x456; break;                                         // ї -> і
+      case 0x45C: out += 0x43A; break;                                         // ќ -> к
+      case 0x45E: out += 0x443; break;                                         // ў -> у
+      default: out += cp;
+    }
   }
 }
 

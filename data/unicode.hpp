@@ -2,8 +2,8 @@
 // The small part of Unicode that BERT's text normalisation needs: robust UTF-8 decoding, and the character
 // classes and mappings of HuggingFace's BasicTokenizer (whitespace, control, punctuation, CJK ideograph,
 // lower case, accent stripping). Python gets these from `unicodedata`; we carry tables for the scripts that
-// clinical text uses (docs/text.md, "Limits"): ASCII, Latin-1 Supplement, Latin Extended-A, basic Greek and
-// Cyrillic letters (lower case only), General Punctuation, CJK and fullwidth punctuation.
+// clinical text uses (docs/text.md, "Limits"): ASCII, Latin-1 Supplement, Latin Extended-A, modern Greek and
+// Cyrillic letters, General Punctuation, CJK and fullwidth punctuation and letters.
 #include <string>
 #include <vector>
 
@@ -37,7 +37,8 @@ bool is_split_separator(char32_t cp);
 // U+0307, as in Python). Code points outside the tables are appended unchanged.
 void append_lower(std::u32string& out, char32_t cp);
 // NFD followed by dropping category Mn, for one code point: the base letter of a precomposed Latin-1 /
-// Latin Extended-A letter, nothing for a nonspacing mark, the code point itself otherwise.
+// Latin Extended-A letter (either case) or of a lower-case Greek / Cyrillic one (the tokenizer lower-cases
+// first), nothing for a nonspacing mark, the code point itself otherwise.
 void append_without_accents(std::u32string& out, char32_t cp);
 
 }  // namespace cagcl::data::unicode

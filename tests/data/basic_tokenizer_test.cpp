@@ -88,6 +88,18 @@ TEST(BasicTokenizer, LowerCaseAndStripTablesCoverLatin1AndExtendedA) {
   }
 }
 
+TEST(BasicTokenizer, GreekCyrillicAndFullwidthLettersFollowPython) {
+  // Checked against Python 3 unicodedata 14.0 with HF's BasicTokenizer code over U+0020-U+045F,
+  // U+2000-U+206F, U+2E00-U+2E4F, U+3000-U+303F, U+FF00-U+FF65 (see docs/text.md for what still differs).
+  EXPECT_EQ(basic_tokenize("ΆΈΉΊΌΎΏ άϊΰ"), (Words{"αεηιουω", "αιυ"}));
+  EXPECT_EQ(basic_tokenize("ЙОД Ёж"), (Words{"иод", "еж"}));
+  EXPECT_EQ(basic_tokenize("ＣＴ"), (Words{"ｃｔ"}));
+  // U+2E2F (vertical tilde) is a letter modifier, not punctuation; U+302A is a nonspacing tone mark.
+  EXPECT_EQ(basic_tokenize("a\xe2\xb8\xaf" "b c\xe3\x80\xaa" "d"), (Words{"a\xe2\xb8\xaf" "b", "cd"}));
+  // The Greek question mark's NFD is ';'.
+  EXPECT_EQ(basic_tokenize("a\xcd\xbe"), (Words{"a", ";"}));
+}
+
 TEST(BasicTokenizer, Utf8DecodingIsRobust) {
   EXPECT_EQ(unicode::decode_utf8("a\xc3\xa9\xe2\x80\x94\xf0\x9f\x98\x80"), (std::u32string{U'a', 0xE9, 0x2014, 0x1F600}));
   EXPECT_EQ(unicode::decode_utf8("\xff"), std::u32string(1, unicode::kReplacement));
