@@ -106,8 +106,15 @@ void Loader::worker_loop() {
     int64_t row = 0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return stop_ || claim(batch, row); });
-      if (stop_) return;
+      try {
+        work_cv_.wait(lock, [&] { return stop_ || fatal_ || claim(batch, row); });
+      } catch (...) {  // nothing may escape a thread; next() rethrows it
+        fatal_ = std::current_exception();
+      }
+      if (stop_ || fatal_) {
+        ready_cv_.notify_all();
+        return;
+      }
     }
     fill_row(*batch, row);  // writes only this row's memory: no lock
     {
@@ -218,7 +225,8 @@ Batch Loader::next() {
     std::unique_lock<std::mutex> lock(mutex_);
     // Make sure the front batch exists and is being worked on (the window may be empty at start).
     work_cv_.notify_all();
-    ready_cv_.wait(lock, [&] { return stop_ || (!window_.empty() && window_.front()->remaining == 0); });
+    ready_cv_.wait(lock, [&] { return stop_ || fatal_ || (!window_.empty() && window_.front()->remaining == 0); });
+    if (fatal_) rethrow_with(fatal_, "loader: ");
     if (stop_) throw Error("loader: stopped");
     p = std::move(window_.front());
     window_.pop_front();

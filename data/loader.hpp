@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -97,6 +98,7 @@ class Loader {
   int64_t samples_read_ = 0;
   int64_t bad_samples_ = 0;
   bool stop_ = false;
+  std::exception_ptr fatal_;  // a failure outside any row (e.g. allocating a batch): ends the loader
   std::vector<std::thread> workers_;
 };
 
