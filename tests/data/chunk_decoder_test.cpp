@@ -64,6 +64,34 @@ TEST(ChunkDecoder, PipelineOfTheWrittenShardIsUnderstood) {
   EXPECT_EQ(p.filters[2].kind, FilterKind::fletcher32);
 }
 
+TEST(ChunkDecoder, UnknownPipelineFallsBackToH5Dread) {
+  TempDir dir;
+  const auto path = write_shard(dir, Compression::deflate_shuffle, 1);
+  const Sample expected = ShardReader(path).read(0);
+  {
+    // Replace the volume with a contiguous (unfiltered, unchunked) copy, and the anatomy map with a
+    // chunked one under the N-bit filter: neither pipeline is one the decoder knows.
+    h5::Handle f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    ASSERT_TRUE(f.valid());
+    const hsize_t dims[3] = {40, 70, 20};
+    h5::Handle space(H5Screate_simple(3, dims, nullptr), H5Sclose);
+    ASSERT_GE(H5Ldelete(f, "samples/000000/volume", H5P_DEFAULT), 0);
+    h5::Handle v(H5Dcreate2(f, "samples/000000/volume", H5T_STD_I16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 H5Dclose);
+    ASSERT_GE(H5Dwrite(v, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, expected.volume.data()), 0);
+    ASSERT_GE(H5Ldelete(f, "samples/000000/anatomy", H5P_DEFAULT), 0);
+    h5::Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    const hsize_t chunk[3] = {16, 16, 16};
+    H5Pset_chunk(dcpl, 3, chunk);
+    H5Pset_nbit(dcpl);
+    h5::Handle a(H5Dcreate2(f, "samples/000000/anatomy", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
+    ASSERT_GE(H5Dwrite(a, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, expected.anatomy.data()), 0);
+    h5::Handle a_dcpl(H5Dget_create_plist(a), H5Pclose);
+    EXPECT_FALSE(read_pipeline(a_dcpl).supported);
+  }
+  testing::expect_same_sample(read_sample_lock_free(ShardReader(path), 0), expected);
+}
+
 TEST(ChunkDecoder, CorruptChunkNamesFileAndMember) {
   TempDir dir;
   const auto path = write_shard(dir, Compression::deflate_shuffle, 1);
