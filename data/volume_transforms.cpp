@@ -88,7 +88,9 @@ void crop_flip_window(const int16_t* volume, const uint8_t* anatomy, const Shape
   const Shape3 offset = pad_offset(shape, min_shape);
   const float scale = static_cast<float>(1.0 / (hu_max - hu_min));
   const float lo = static_cast<float>(hu_min);
-  const auto window = [&](int16_t hu) { return std::clamp((static_cast<float>(hu) - lo) * scale, 0.0f, 1.0f); };
+  const auto window = [&](int16_t hu) {
+    return std::min(std::max((static_cast<float>(hu) - lo) * scale, 0.0f), 1.0f);  // min/max vectorise
+  };
   const float pad_value = window(kPadHu);
   const int64_t D = box.size[0], H = box.size[1], W = box.size[2];
   for (int64_t z = 0; z < D; ++z) {
@@ -104,14 +106,25 @@ void crop_flip_window(const int16_t* volume, const uint8_t* anatomy, const Shape
         continue;
       }
       const int64_t row = (sz * shape[1] + sy) * shape[2];
-      for (int64_t x = 0; x < W; ++x) {
-        const int64_t sx = box.begin[2] + (flip[2] ? W - 1 - x : x) - offset[2];
-        if (sx < 0 || sx >= shape[2]) {
-          img[x] = pad_value;
-          lab[x] = 0;
-        } else {
-          img[x] = window(volume[row + sx]);
-          lab[x] = anatomy[row + sx];
+      // Output x maps to source sx = base + x (or base + W - 1 - x when flipped); find the x range whose
+      // source lies inside the volume once, so the inner loops have no per-voxel bounds test.
+      const int64_t base = box.begin[2] - offset[2];
+      const int64_t x_lo = std::clamp<int64_t>(flip[2] ? base + W - shape[2] : -base, 0, W);
+      const int64_t x_hi = std::clamp<int64_t>(flip[2] ? base + W : shape[2] - base, x_lo, W);
+      std::fill(img, img + x_lo, pad_value);
+      std::fill(lab, lab + x_lo, uint8_t{0});
+      std::fill(img + x_hi, img + W, pad_value);
+      std::fill(lab + x_hi, lab + W, uint8_t{0});
+      const int16_t* v = volume + row;
+      const uint8_t* m = anatomy + row;
+      if (!flip[2]) {
+        for (int64_t x = x_lo; x < x_hi; ++x) img[x] = window(v[base + x]);
+        std::copy(m + base + x_lo, m + base + x_hi, lab + x_lo);
+      } else {
+        const int64_t last = base + W - 1;  // source of output x is last - x
+        for (int64_t x = x_lo; x < x_hi; ++x) {
+          img[x] = window(v[last - x]);
+          lab[x] = m[last - x];
         }
       }
     }
@@ -119,24 +132,32 @@ void crop_flip_window(const int16_t* volume, const uint8_t* anatomy, const Shape
 }
 
 std::vector<uint8_t> intact_flags(const uint8_t* a, const Shape3& crop, int64_t num_anatomies) {
-  const auto n = static_cast<size_t>(num_anatomies) + 1;
-  std::vector<uint8_t> present(n, 0), on_face(n, 0);
+  // Presence: one branch-free pass over all voxels; contact: the six faces only.
+  std::array<uint8_t, 256> present{}, on_face{};
   const int64_t D = crop[0], H = crop[1], W = crop[2];
-  size_t i = 0;
+  const int64_t n = D * H * W;
+  for (int64_t i = 0; i < n; ++i) present[a[i]] = 1;
+  const auto mark_row = [&](const uint8_t* row, int64_t len) {
+    for (int64_t x = 0; x < len; ++x) on_face[row[x]] = 1;
+  };
   for (int64_t z = 0; z < D; ++z) {
-    const bool zf = z == 0 || z == D - 1;
-    for (int64_t y = 0; y < H; ++y) {
-      const bool yf = zf || y == 0 || y == H - 1;
-      for (int64_t x = 0; x < W; ++x, ++i) {
-        const uint8_t v = a[i];
-        if (v == 0 || v >= n) continue;  // labels > A were rejected when the sample was read
-        present[v] = 1;
-        if (yf || x == 0 || x == W - 1) on_face[v] = 1;
-      }
+    const uint8_t* slice = a + z * H * W;
+    if (z == 0 || z == D - 1) {
+      mark_row(slice, H * W);  // a whole z face
+      continue;
+    }
+    mark_row(slice, W);                  // y = 0
+    mark_row(slice + (H - 1) * W, W);    // y = H - 1
+    for (int64_t y = 1; y < H - 1; ++y) {
+      on_face[slice[y * W]] = 1;          // x = 0
+      on_face[slice[y * W + W - 1]] = 1;  // x = W - 1
     }
   }
-  std::vector<uint8_t> intact(static_cast<size_t>(num_anatomies));
-  for (size_t k = 1; k < n; ++k) intact[k - 1] = present[k] && !on_face[k];
+  std::vector<uint8_t> intact(static_cast<size_t>(num_anatomies), 0);
+  // Labels > A were rejected when the sample was read; anything above 255 cannot occur in uint8.
+  for (int64_t k = 1; k <= num_anatomies && k < 256; ++k) {
+    intact[static_cast<size_t>(k - 1)] = present[static_cast<size_t>(k)] && !on_face[static_cast<size_t>(k)];
+  }
   return intact;
 }
 

@@ -67,6 +67,38 @@ TEST(VolumeTransforms, CropFlipWindowMapsVoxelsAndPads) {
                UsageError);
 }
 
+TEST(VolumeTransforms, CropFlipWindowMatchesANaiveReference) {
+  const Shape3 shape{5, 7, 6}, min_shape{7, 8, 9}, crop{4, 5, 6};
+  std::vector<int16_t> vol(5 * 7 * 6);
+  std::vector<uint8_t> lab(vol.size());
+  for (size_t i = 0; i < vol.size(); ++i) vol[i] = static_cast<int16_t>(i * 13 % 1500 - 1150), lab[i] = static_cast<uint8_t>(i % 5);
+  const Shape3 padded = padded_shape(shape, min_shape), off = pad_offset(shape, min_shape);
+  EXPECT_EQ(padded, (Shape3{7, 8, 9}));
+  EXPECT_EQ(off, (Shape3{1, 0, 1}));
+  for (int k = 0; k < 40; ++k) {
+    const Augmentation aug = random_augmentation(padded, crop, 0.5, 3, 0, k);
+    std::vector<float> img(120);
+    std::vector<uint8_t> out(120);
+    crop_flip_window(vol.data(), lab.data(), shape, min_shape, aug.box, aug.flip, -1150, 350, img.data(), out.data());
+    for (int64_t z = 0; z < 4; ++z) {
+      for (int64_t y = 0; y < 5; ++y) {
+        for (int64_t x = 0; x < 6; ++x) {
+          const Shape3 o{z, y, x};
+          Shape3 src{};
+          bool inside = true;
+          for (size_t i = 0; i < 3; ++i) {
+            src[i] = aug.box.begin[i] + (aug.flip[i] ? crop[i] - 1 - o[i] : o[i]) - off[i];
+            inside = inside && src[i] >= 0 && src[i] < shape[i];
+          }
+          const int hu = inside ? vol[at(shape, src[0], src[1], src[2])] : kPadHu;
+          EXPECT_FLOAT_EQ(img[at(crop, z, y, x)], std::clamp((hu + 1150) / 1500.0f, 0.0f, 1.0f));
+          EXPECT_EQ(out[at(crop, z, y, x)], inside ? lab[at(shape, src[0], src[1], src[2])] : 0);
+        }
+      }
+    }
+  }
+}
+
 TEST(VolumeTransforms, IntactUnlessTouchingAFaceOrAbsent) {
   const Shape3 crop{5, 6, 7};
   std::vector<uint8_t> map(5 * 6 * 7, 0);
