@@ -19,6 +19,9 @@ struct DataConfig {
   int64_t workers = 2;     // loader threads per rank
   int64_t prefetch = 4;    // batches queued ahead
   bool verify_checksums = true;
+  bool skip_bad_samples = true;    // replace a sample that fails to decode by the next good one, and count it
+  double max_bad_fraction = 0.01;  // stop once more than this fraction of the samples read were bad
+  bool shard_aware_order = false;  // shuffle shards, then blocks within a shard (locality on network FS)
 };
 
 // What the embedded demo synthesises when its dataset is missing (`cagcl synth` takes flags instead).

@@ -11,6 +11,7 @@ PACKAGES=(
   prometheus-cpp-dev
   libgtest-dev libgmock-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnifti2-dev libssl-dev
+  liblz4-dev zlib1g-dev                # chunk decoding outside HDF5's lock (data/chunk_decoder.cpp)
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
 )
 
