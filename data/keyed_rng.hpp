@@ -1,7 +1,8 @@
 #pragma once
 // Random numbers keyed by what they are for: (seed, purpose, epoch, sample index) -> an independent
-// xoshiro256** stream. Every random decision of the data pipeline (epoch permutation, crop, flip) is a pure
-// function of its key, so a resumed run, any worker count and any thread timing give the same batches.
+// xoshiro256** stream. Every random decision of the data pipeline (epoch permutation, crop, flip, text
+// augmentation) is a pure function of its key, so a resumed run, any worker count and any thread timing give
+// the same batches.
 // std:: distributions are implementation-defined, so integers and uniforms are made here.
 #include <cstdint>
 
@@ -10,7 +11,7 @@
 namespace cagcl::data {
 
 // Values are part of the reproducibility contract: changing one changes every epoch order or crop.
-enum class RngPurpose : uint64_t { sampler = 101, crop = 102, flip = 103 };
+enum class RngPurpose : uint64_t { sampler = 101, crop = 102, flip = 103, text_augmentation = 104 };
 
 class KeyedRng {
  public:

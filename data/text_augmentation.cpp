@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "common/error.hpp"
-#include "data/counter_rng.hpp"
+#include "data/keyed_rng.hpp"
 #include "data/schema.hpp"
 #include "data/text_id.hpp"
 
@@ -45,8 +45,9 @@ std::vector<std::string> training_sentences(const Sample& sample, size_t anatomy
   sentences.insert(sentences.end(), sample.description[anatomy].begin(), sample.description[anatomy].end());
   if (sentences.empty()) return {normal_template(anatomy_name)};
 
-  CounterRng rng(counter_key({seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(sample_index),
-                              static_cast<uint64_t>(anatomy)}));
+  // Anatomy indices fit 8 bits (the label map is uint8), so (sample, anatomy) packs into one key part.
+  KeyedRng rng(seed, RngPurpose::text_augmentation, static_cast<uint64_t>(epoch),
+               (static_cast<uint64_t>(sample_index) << 8) | static_cast<uint64_t>(anatomy));
   // Draw 0 decides whether to augment; `<` makes p_aug = 0 never and p_aug = 1 always augment.
   if (!(rng.uniform() < options.p_aug)) return sentences;
   if (options.shuffle) {

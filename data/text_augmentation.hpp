@@ -8,7 +8,7 @@
 // report).
 //
 // Deterministic: every random draw is a function of (seed, epoch, sample index, anatomy) through a
-// counter-based RNG (data/counter_rng.hpp), so a resumed run, another rank or another thread count makes
+// keyed RNG (data/keyed_rng.hpp), so a resumed run, another rank or another thread count makes
 // the same text.
 #include <cstdint>
 #include <string>
