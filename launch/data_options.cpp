@@ -2,6 +2,10 @@
 
 #include "launch/data_options.hpp"
 
+#include <memory>
+
+#include "common/error.hpp"
+
 namespace cagcl {
 
 data::SamplerOptions sampler_options(const Config& config, const data::Dataset& dataset, int64_t rank,
@@ -35,6 +39,32 @@ data::LoaderOptions loader_options(const Config& config, const data::Dataset& da
   o.num_anatomies = static_cast<int64_t>(dataset.manifest().anatomies.size());
   o.num_labels = static_cast<int64_t>(dataset.manifest().labels.size());
   return o;
+}
+
+std::filesystem::path vocab_path(const Config& config, const data::Dataset& dataset) {
+  if (!config.text.vocab.empty()) {
+    if (!std::filesystem::is_regular_file(config.text.vocab))
+      throw UsageError("config: key 'text.vocab': no such file '" + config.text.vocab + "'");
+    return config.text.vocab;
+  }
+  const auto& generator = dataset.manifest().generator;
+  if (generator.is_object() && generator.contains("vocab") && generator["vocab"].is_string()) {
+    const auto own = dataset.dir() / generator["vocab"].get<std::string>();
+    // The manifest is untrusted: only a plain file name inside the dataset directory is accepted.
+    if (own.filename() == generator["vocab"].get<std::string>() && std::filesystem::is_regular_file(own)) return own;
+  }
+  throw UsageError("config: key 'text.vocab' is empty and dataset " + dataset.dir().string() +
+                   " has no vocab.txt of its own: set --set text.vocab=PATH");
+}
+
+data::TextPipeline text_pipeline(const Config& config, const data::Dataset& dataset) {
+  auto tokenizer = std::make_shared<const data::Tokenizer>(data::Tokenizer::from_file(vocab_path(config, dataset)));
+  data::AugmentOptions augment;
+  augment.p_aug = config.augment.p_aug;
+  augment.p_keep = config.augment.p_keep;
+  augment.shuffle = config.augment.shuffle;
+  return data::make_text_pipeline(std::move(tokenizer), dataset.manifest().anatomies, augment, config.train.seed,
+                                  config.text.max_length);
 }
 
 }  // namespace cagcl

@@ -6,6 +6,7 @@
 #include "data/dataset.hpp"
 #include "data/loader.hpp"
 #include "data/sampler.hpp"
+#include "data/text_pipeline.hpp"
 #include "launch/config.hpp"
 
 namespace cagcl {
@@ -16,5 +17,11 @@ data::SamplerOptions sampler_options(const Config& config, const data::Dataset& 
                                      int64_t world_size, bool train);
 // Crop, window, flips, workers, prefetch, seed, bad-sample policy; A and the label count from the dataset.
 data::LoaderOptions loader_options(const Config& config, const data::Dataset& dataset, bool train);
+
+// The WordPiece vocabulary: `text.vocab` when set, else the dataset's own (the manifest's generator.vocab,
+// written by `cagcl synth`). UsageError naming `text.vocab` when neither exists.
+std::filesystem::path vocab_path(const Config& config, const data::Dataset& dataset);
+// Augmented (training) or canonical (evaluation) anatomy texts, WordPiece-encoded to text.max_length.
+data::TextPipeline text_pipeline(const Config& config, const data::Dataset& dataset);
 
 }  // namespace cagcl

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "../data/storage_test_util.hpp"
+#include "common/error.hpp"
 #include "data/dataset_writer.hpp"
+#include "data/vocab_builder.hpp"
 #include "launch/data_options.hpp"
 
 namespace cagcl {
@@ -39,6 +41,67 @@ TEST(DataOptions, ConfigKeysReachSamplerAndLoader) {
   EXPECT_EQ(l.num_labels, 18);
   EXPECT_EQ(l.workers, c.data.workers);
   EXPECT_EQ(l.seed, 9u);
+}
+
+// A 4-sample dataset; with `vocab`, also the vocab.txt of its corpus, named in the manifest as synth does.
+data::Dataset small_dataset(const data::testing::TempDir& dir, bool vocab) {
+  const auto layout = data::testing::test_layout();
+  data::VocabBuilder builder(layout.anatomies, layout.labels);
+  nlohmann::json generator = {{"test", true}};
+  if (vocab) generator["vocab"] = "vocab.txt";
+  data::DatasetWriter w(dir.path(), layout, 4, 1, generator);
+  for (int i = 0; i < 4; ++i) {
+    const auto sample = data::testing::make_sample(i);
+    builder.add_sample(sample);
+    w.append(sample);
+  }
+  if (vocab) builder.write(dir.path() / "vocab.txt");
+  w.finish();
+  return data::Dataset::open(dir.path());
+}
+
+TEST(DataOptions, TextPipelineEncodesWithTheDatasetsOwnVocab) {
+  data::testing::TempDir dir;
+  const data::Dataset ds = small_dataset(dir, true);
+  const Config c = load_config("tiny", {"augment.p_aug=1", "augment.p_keep=0.5"});
+  const data::TextPipeline text = text_pipeline(c, ds);
+  ASSERT_EQ(text.max_length, c.text.max_length);
+  const auto tokenizer = data::Tokenizer::from_file(dir.path() / "vocab.txt");
+  bool some_augmented_text_differs = false;
+  for (int64_t i = 0; i < ds.size(); ++i) {
+    const data::Sample s = ds.read_metadata(i);
+    for (size_t a = 0; a < ds.manifest().anatomies.size(); ++a) {
+      const std::string canonical = text.text(s, a, 0, i, false);
+      EXPECT_EQ(canonical, data::canonical_text(ds.manifest().anatomies[a], s.conclusion[a], s.description[a]));
+      for (int64_t epoch = 0; epoch < 4; ++epoch)
+        some_augmented_text_differs |= text.text(s, a, epoch, i, true) != canonical;
+      std::vector<int64_t> ids(static_cast<size_t>(text.max_length)), mask(ids.size());
+      text.encode(canonical, text.max_length, ids.data(), mask.data());
+      EXPECT_EQ(ids.front(), tokenizer.cls_id());
+      for (size_t k = 0; k < ids.size(); ++k) {
+        EXPECT_NE(ids[k], tokenizer.unk_id()) << canonical;
+        EXPECT_EQ(mask[k] == 0, ids[k] == tokenizer.pad_id());
+      }
+    }
+  }
+  EXPECT_TRUE(some_augmented_text_differs);
+}
+
+TEST(DataOptions, MissingVocabIsAnErrorNamingTheKey) {
+  data::testing::TempDir dir;
+  const data::Dataset ds = small_dataset(dir, false);
+  try {
+    text_pipeline(load_config("tiny"), ds);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("text.vocab"), std::string::npos) << e.what();
+  }
+  try {
+    text_pipeline(load_config("tiny", {"text.vocab=/nonexistent/vocab.txt"}), ds);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/vocab.txt"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
