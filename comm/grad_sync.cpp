@@ -47,6 +47,7 @@ void GradSync::broadcast_parameters(int root) {
 void GradSync::on_grad(size_t param, const torch::Tensor& grad) {
   if (grad.is_sparse()) throw CommError("GradSync: rank " + std::to_string(comm_->rank()) + ": sparse gradient of parameter " + std::to_string(param));
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!enabled_) return;
   const auto [b, s] = layout_.where[param];
   const auto& slot = layout_.buckets[b].slots[s];
   auto view = buffers_[b].narrow(0, slot.offset, slot.numel);
@@ -59,6 +60,9 @@ void GradSync::on_grad(size_t param, const torch::Tensor& grad) {
     return;
   }
   view.copy_(grad.reshape(-1));
+  // The hook runs before autograd adds `grad` into .grad: what .grad holds now are earlier micro-batches.
+  const auto& accumulated = params_[param].grad();
+  if (accumulated.defined()) view.add_(accumulated.reshape(-1));
   filled_[b][s] = true;
   --missing_[b];
   if (options_.overlap) launch_ready_locked();
@@ -78,17 +82,28 @@ void GradSync::launch_locked(size_t bucket) {
   next_launch_ = bucket + 1;
 }
 
+void GradSync::set_enabled(bool enabled) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  enabled_ = enabled;
+}
+
 void GradSync::finish() {
+  if (!enabled_)
+    throw CommError("GradSync::finish: rank " + std::to_string(comm_->rank()) + ": sync is disabled (set_enabled(false))");
   const auto start = std::chrono::steady_clock::now();
   std::vector<WorkPtr> works;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t b = next_launch_; b < layout_.buckets.size(); ++b) {
-      // A parameter that took no part in this backward contributes a zero gradient (its peers may have one).
+      // A parameter that took no part in this backward contributes what it accumulated earlier, or zeros
+      // (its peers may have a gradient for it).
       for (size_t s = 0; s < layout_.buckets[b].slots.size(); ++s) {
         if (!filled_[b][s]) {
           const auto& slot = layout_.buckets[b].slots[s];
-          buffers_[b].narrow(0, slot.offset, slot.numel).zero_();
+          auto view = buffers_[b].narrow(0, slot.offset, slot.numel);
+          const auto& accumulated = params_[slot.param].grad();
+          if (accumulated.defined()) view.copy_(accumulated.reshape(-1));
+          else view.zero_();
         }
       }
       launch_locked(b);

@@ -7,7 +7,9 @@
 // is left (a parameter without gradient this step contributes zeros), waits, and writes the reduced
 // gradients into the parameters' .grad.
 //
-// One backward per finish(): accumulation over micro-batches without sync is not supported yet.
+// Gradients accumulate into .grad as usual (zero them between optimizer steps). For accumulation over
+// micro-batches, set_enabled(false) before the backward passes that must not communicate, and
+// set_enabled(true) before the last one: its hooks pack .grad (the earlier micro-batches) + the new gradient.
 #include <torch/torch.h>
 
 #include <memory>
@@ -45,6 +47,8 @@ class GradSync {
   void broadcast_parameters(int root = 0);
   // After loss.backward(): every parameter's .grad holds the all-reduced gradient when it returns.
   void finish();
+  // false: hooks do nothing and the gradients stay local (DDP's no_sync); finish() must not be called.
+  void set_enabled(bool enabled);
 
   const BucketLayout& layout() const { return layout_; }
   // Bucket indices in the order the last step launched them (always 0, 1, 2, ...).
@@ -72,6 +76,7 @@ class GradSync {
   std::vector<size_t> launch_order_;
   GradSyncStats stats_;
   int64_t launched_in_backward_ = 0;
+  bool enabled_ = true;
 };
 
 }  // namespace cagcl

@@ -13,6 +13,7 @@
 
 #include "comm/autograd_collectives.hpp"
 #include "comm/grad_sync.hpp"
+#include "common/error.hpp"
 #include "tests/comm/mpi/mpi_test_env.hpp"
 
 namespace cagcl {
@@ -147,6 +148,25 @@ TEST(GradSync, UnusedParameterGetsTheOtherRanksGradient) {
   // d(sum(text(1)))/d bias = 1 on W-1 ranks, averaged over W.
   const float expected = float(comm->size() - 1) / comm->size();
   EXPECT_TRUE(torch::allclose(model->text->bias.grad(), torch::full({6}, expected)));
+}
+
+TEST(GradSync, AccumulationWithoutSyncThenOneSyncedMicroBatch) {
+  auto comm = world();
+  torch::manual_seed(2);
+  torch::nn::Linear model(4, 1);
+  GradSync sync(comm, model->parameters(), {});
+  // Micro-batch m on rank r: one row of (r + m + 1). d/dw of the summed output is the row itself.
+  const int r = comm->rank();
+  sync.set_enabled(false);
+  model(torch::full({1, 4}, float(r + 1))).sum().backward();
+  EXPECT_THROW(sync.finish(), CommError);
+  sync.set_enabled(true);
+  model(torch::full({1, 4}, float(r + 2))).sum().backward();
+  sync.finish();
+  // Rank r accumulated 2r + 3; the average over ranks is W + 2. The bias saw 1 per micro-batch: 2.
+  const float w = float(comm->size());
+  EXPECT_TRUE(torch::allclose(model->weight.grad(), torch::full({1, 4}, w + 2))) << model->weight.grad();
+  EXPECT_TRUE(torch::allclose(model->bias.grad(), torch::full({1}, 2.0f)));
 }
 
 }  // namespace
