@@ -43,4 +43,11 @@ class IoError : public Error {
   explicit IoError(const std::string& what) : Error(what, ExitCode::io) {}
 };
 
+// A collective failed, timed out or was called out of order. The message names the rank, the operation,
+// its sequence number and size, so the one line logged before MPI_Abort is enough to find the culprit.
+class CommError : public Error {
+ public:
+  explicit CommError(const std::string& what) : Error(what, ExitCode::failure) {}
+};
+
 }  // namespace cagcl

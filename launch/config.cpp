@@ -225,6 +225,13 @@ std::vector<Field> fields_of(Config& c) {
       scalar("train.val_every", c.train.val_every, "steps between validation losses; 0 = off", non_negative()),
       scalar("train.zero1", c.train.zero1, "shard the AdamW state across ranks (ZeRO-1)"),
       one_of("train.precision", c.train.precision, {"fp32", "bf16"}, "autocast precision"),
+      scalar("comm.bucket_cap_mb", c.comm.bucket_cap_mb, "gradient all-reduce bucket size in MB", positive()),
+      scalar("comm.first_bucket_mb", c.comm.first_bucket_mb, "size of the first (earliest launched) bucket in MB", positive()),
+      scalar("comm.overlap", c.comm.overlap, "all-reduce gradient buckets during backward (false: after it)"),
+      scalar("comm.debug_sequence", c.comm.debug_sequence,
+             "check before every collective that all ranks call the same one (slow; for debugging)"),
+      scalar("comm.failure_timeout_s", c.comm.failure_timeout_s,
+             "a collective not complete after this many seconds ends the job", positive()),
   };
 }
 

@@ -95,6 +95,15 @@ struct TrainConfig {
   std::string precision = "fp32";  // fp32 | bf16
 };
 
+// The distributed layer (comm/): gradient buckets, collective-order checks, failure detection.
+struct CommConfig {
+  double bucket_cap_mb = 25;        // gradient bucket size (PyTorch DDP's default)
+  double first_bucket_mb = 1;       // the first bucket is small so communication starts early
+  bool overlap = true;              // all-reduce buckets during backward (false: after it)
+  bool debug_sequence = false;      // compare a fingerprint of every collective across ranks (slow)
+  double failure_timeout_s = 300;   // a collective that takes longer throws and ends the job
+};
+
 struct Config {
   DataConfig data;
   SynthConfig synth;
@@ -104,6 +113,7 @@ struct Config {
   LossConfig loss;
   AugmentConfig augment;
   TrainConfig train;
+  CommConfig comm;
 };
 
 // Names of the presets embedded in the binary (configs/*.yaml at build time).

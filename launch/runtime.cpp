@@ -1,0 +1,121 @@
+#include <torch/torch.h>
+
+#include "launch/runtime.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "common/error.hpp"
+
+namespace cagcl {
+namespace {
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "?";
+  return name;
+}
+
+}  // namespace
+
+int threads_per_rank(int cores, int local_size) { return std::max(1, cores / std::max(1, local_size)); }
+
+std::optional<SlurmInfo> read_slurm_environment() {
+  if (!std::getenv("SLURM_JOB_ID")) return std::nullopt;
+  return SlurmInfo{env_or_empty("SLURM_JOB_ID"), env_or_empty("SLURM_PROCID"), env_or_empty("SLURM_NODEID"),
+                   env_or_empty("SLURM_JOB_NODELIST"), env_or_empty("SLURM_RESTART_COUNT")};
+}
+
+Runtime::Runtime(int* argc, char*** argv, const RuntimeOptions& options)
+    : uncaught_at_start_(std::uncaught_exceptions()) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) throw Error("Runtime: MPI is already initialised; create exactly one Runtime per process");
+  int provided = 0;
+  // MULTIPLE: MpiCommunicator runs collectives on its own thread, and NCCL's bootstrap may use a second one.
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
+    throw Error("Runtime: MPI_Init_thread failed");
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+  if (provided < MPI_THREAD_MULTIPLE) {
+    const std::string what = "Runtime: MPI provides thread level " + std::to_string(provided) +
+                             ", the MPI communicator needs MPI_THREAD_MULTIPLE (" +
+                             std::to_string(MPI_THREAD_MULTIPLE) + ")";
+    abort(what, static_cast<int>(ExitCode::failure));
+  }
+
+  // Ranks sharing a node (shared memory) decide the GPU index and the CPU-thread budget.
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &local_rank_);
+  MPI_Comm_size(node, &local_size_);
+  MPI_Comm_free(&node);
+
+  slurm_ = read_slurm_environment();
+
+  if (options.allow_cuda && torch::cuda::is_available() && torch::cuda::device_count() > 0) {
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank_ % static_cast<int>(torch::cuda::device_count())));
+    cpu_threads_ = at::get_num_threads();
+  } else {
+    device_ = torch::kCPU;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Without this every rank starts one thread per core and the node runs local_size x oversubscribed.
+    cpu_threads_ = options.cpu_threads > 0 ? options.cpu_threads : threads_per_rank(cores, local_size_);
+    at::set_num_threads(cpu_threads_);
+  }
+}
+
+Runtime::~Runtime() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;
+  if (std::uncaught_exceptions() > uncaught_at_start_) {
+    // Unwinding: the other ranks may sit in a collective that this rank will never join.
+    std::cerr << "[rank " << rank_ << "/" << world_size_ << "] exception escaped; aborting the job" << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::failure));
+  }
+  MPI_Finalize();
+}
+
+std::string Runtime::describe() const {
+  std::string text = "rank " + std::to_string(rank_) + "/" + std::to_string(world_size_) + " (local " +
+                     std::to_string(local_rank_) + "/" + std::to_string(local_size_) + ") on " + host_name() +
+                     ", device " + device_.str() + ", " + std::to_string(cpu_threads_) + " intra-op threads";
+  if (slurm_) {
+    text += ", Slurm job " + slurm_->job_id + " procid " + slurm_->procid + " node " + slurm_->nodeid + " of " +
+            slurm_->job_nodelist + " restart " + (slurm_->restart_count.empty() ? "0" : slurm_->restart_count);
+  }
+  return text;
+}
+
+void Runtime::abort(const std::string& what, int code) const {
+  // stderr directly: the logger may not be set up, and this line must get out before MPI_Abort kills us.
+  std::cerr << "[rank " << rank_ << "/" << world_size_ << "] [error] rank " << rank_ << " failed: " << what
+            << "; aborting the job" << std::endl;
+  MPI_Abort(MPI_COMM_WORLD, code == 0 ? 1 : code);
+  std::_Exit(code == 0 ? 1 : code);  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
+int Runtime::run_or_abort(const std::function<int()>& body) const {
+  try {
+    return body();
+  } catch (const Error& e) {
+    abort(e.what(), static_cast<int>(e.code()));
+  } catch (const std::exception& e) {
+    abort(std::string("internal error: ") + e.what(), static_cast<int>(ExitCode::failure));
+  } catch (...) {
+    abort("unknown exception", static_cast<int>(ExitCode::failure));
+  }
+}
+
+}  // namespace cagcl

@@ -1,0 +1,75 @@
+#pragma once
+// The rank bootstrap: one Runtime per process, created first thing in `main` and destroyed last.
+//   MPI_Init_thread(MPI_THREAD_MULTIPLE) -- the MPI communicator runs its collectives on a worker thread --,
+//   rank / world from MPI_COMM_WORLD, local rank / local size from MPI_Comm_split_type(MPI_COMM_TYPE_SHARED),
+//   the device (cuda:local_rank when LibTorch sees GPUs, else the CPU with cores / local size intra-op
+//   threads), and the Slurm job this process belongs to. Works under `mpirun`, `srun --mpi=pmix`, and as a
+//   plain process (MPI singleton: world size 1).
+// The destructor calls MPI_Finalize; when it runs during stack unwinding (an exception escaped `main`'s
+// body) it calls MPI_Abort instead, because MPI_Finalize would wait for the other ranks forever.
+#include <torch/torch.h>
+
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace cagcl {
+
+struct SlurmInfo {
+  std::string job_id;         // SLURM_JOB_ID
+  std::string procid;         // SLURM_PROCID
+  std::string nodeid;         // SLURM_NODEID
+  std::string job_nodelist;   // SLURM_JOB_NODELIST
+  std::string restart_count;  // SLURM_RESTART_COUNT (requeues)
+};
+
+struct RuntimeOptions {
+  // Intra-op threads on the CPU; 0 = cores of the node / ranks on the node, at least 1.
+  int cpu_threads = 0;
+  // Use a GPU when LibTorch has CUDA and sees one.
+  bool allow_cuda = true;
+};
+
+class Runtime {
+ public:
+  Runtime(int* argc, char*** argv, const RuntimeOptions& options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  int local_rank() const { return local_rank_; }
+  int local_size() const { return local_size_; }
+  const torch::Device& device() const { return device_; }
+  int cpu_threads() const { return cpu_threads_; }
+  const std::optional<SlurmInfo>& slurm() const { return slurm_; }
+  // "rank 1/4 (local 1/2) on node01, device cpu, 2 threads, Slurm job 1234 restart 0".
+  std::string describe() const;
+
+  // Logs "rank R failed: WHAT" on stderr and ends every rank of the job with MPI_Abort(code).
+  [[noreturn]] void abort(const std::string& what, int code = 1) const;
+
+  // Runs `body`; an exception escaping it is logged with the rank and aborts the whole job (non-zero exit,
+  // at once, instead of the other ranks hanging in their next collective). Returns body's exit code.
+  int run_or_abort(const std::function<int()>& body) const;
+
+ private:
+  int rank_ = 0;
+  int world_size_ = 1;
+  int local_rank_ = 0;
+  int local_size_ = 1;
+  int cpu_threads_ = 1;
+  torch::Device device_ = torch::kCPU;
+  std::optional<SlurmInfo> slurm_;
+  int uncaught_at_start_ = 0;
+};
+
+// The cores of this node LibTorch may use divided among its local ranks, at least 1.
+int threads_per_rank(int cores, int local_size);
+
+// The Slurm values of this process's environment; nullopt outside a Slurm job.
+std::optional<SlurmInfo> read_slurm_environment();
+
+}  // namespace cagcl
