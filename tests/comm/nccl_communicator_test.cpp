@@ -9,9 +9,15 @@
 
 #include <vector>
 
+#include "comm/autograd_collectives.hpp"
 #include "comm/nccl_communicator.hpp"
 #include "comm/self_communicator.hpp"
 #include "common/error.hpp"
+
+#if CAGCL_TORCH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+#endif
 
 namespace cagcl {
 namespace {
@@ -74,6 +80,30 @@ TEST(NcclCommunicator, RejectsCpuTensorsAndBadDevices) {
   NcclCommunicator comm(bootstrap, 0);
   EXPECT_THROW(comm.all_reduce_async(torch::ones({2}), ReduceOp::sum), CommError);
 }
+
+#if CAGCL_TORCH_CUDA
+// LibTorch with CUDA (users' clusters; scripts/gpu_check.sh on a GPU machine): real CUDA tensors produced on
+// a side stream made current, so the result is only right if the collective is ordered after that stream's
+// work by the communicator's events; then the differentiable all-gather's backward on the GPU.
+TEST(NcclCommunicator, OrdersAfterTheCurrentStreamAndGathersWithGrad) {
+  CAGCL_SKIP_WITHOUT_GPU();
+  SelfCommunicator bootstrap;
+  auto comm = std::make_shared<NcclCommunicator>(bootstrap, 0);
+  const auto cuda = torch::TensorOptions(torch::kFloat).device(torch::kCUDA, 0);
+  c10::cuda::CUDAStreamGuard guard(c10::cuda::getStreamFromPool(false, 0));
+  torch::Tensor x = torch::arange(1 << 22, cuda);
+  for (int i = 0; i < 20; ++i) x = x * 1.0f + 1.0f;  // keep the side stream busy
+  comm->all_reduce_async(x, ReduceOp::sum)->wait();
+  EXPECT_TRUE(torch::equal(x.cpu(), torch::arange(1 << 22, torch::kFloat) + 20));
+
+  torch::Tensor v = torch::randn({3, 8}, cuda).requires_grad_(true);
+  const GatheredRows gathered = all_gather_with_grad(comm, v);
+  EXPECT_EQ(gathered.sizes, (std::vector<int64_t>{3}));
+  EXPECT_TRUE(torch::equal(gathered.rows.detach().cpu(), v.detach().cpu()));
+  (gathered.rows * 2).sum().backward();
+  EXPECT_TRUE(torch::allclose(v.grad().cpu(), torch::full({3, 8}, 2.0f)));
+}
+#endif
 
 }  // namespace
 }  // namespace cagcl
