@@ -5,7 +5,7 @@
 // --synthesize N first writes N phantoms of the `small` preset's size (64x128x128) when DATASET_DIR holds no
 // dataset.json. Rows: ShardReader::read (HDF5 decodes under its global lock) with 1/2/4 threads, raw chunk
 // reads (H5Dread_chunk, no decode), the lock-free read (raw chunks + our decoder) with 1/2/4 threads, and
-// the full loader (read + decode + crop 48x112x112 / flip / window + trivial text encoding) with 1/2/4
+// the full loader (read + decode + crop 48x112x112 / flip / window + text augmentation + WordPiece) with 1/2/4
 // workers. MB/s counts decoded voxel bytes (int16 volume + uint8 anatomy) of the samples processed, except
 // the raw-chunk row (stored bytes). Best of --repeat. Prints a table and one JSON line.
 #include <torch/torch.h>
@@ -28,6 +28,8 @@
 #include "data/phantom/phantom.hpp"
 #include "data/raw_volume_reader.hpp"
 #include "data/shard_format.hpp"
+#include "data/text_pipeline.hpp"
+#include "data/vocab_builder.hpp"
 
 namespace fs = std::filesystem;
 using namespace cagcl;
@@ -142,21 +144,12 @@ int main(int argc, char** argv) try {
                     best_seconds(args.repeat, [&] { parallel_reads(n, t, [&](int64_t i) { source(i); }); }), raw_mb, n});
   }
   // Full pipeline: one epoch of training batches (W = 1, b = --batch, drop_last).
-  TextPipeline text;
-  text.max_length = 64;
-  text.text = [](const Sample& s, size_t a, int64_t, int64_t, bool) {
-    std::string t;
-    for (const auto& x : s.conclusion[a]) t += x + " ";
-    for (const auto& x : s.description[a]) t += x + " ";
-    return t;
-  };
-  text.encode = [](const std::string& t, int64_t L, int64_t* ids, int64_t* mask) {  // one id per byte
-    for (int64_t i = 0; i < L; ++i) {
-      const bool has = i < static_cast<int64_t>(t.size());
-      ids[i] = has ? static_cast<unsigned char>(t[static_cast<size_t>(i)]) : 0;
-      mask[i] = has;
-    }
-  };
+  // The real text side: WordPiece over a vocabulary of this corpus (as `cagcl synth` writes one), training
+  // texts augmented with the small preset's settings, 64 tokens per anatomy text.
+  VocabBuilder vocab(ds.manifest().anatomies, ds.manifest().labels);
+  for (int64_t i = 0; i < n; ++i) vocab.add_sample(ds.read_metadata(i));
+  const TextPipeline text = make_text_pipeline(std::make_shared<const Tokenizer>(Tokenizer(vocab.tokens())),
+                                               ds.manifest().anatomies, AugmentOptions{}, 42, 64);
   SamplerOptions so;
   so.num_samples = n;
   so.batch_size = args.batch;
