@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_common.hpp"
 #include "common/error.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_writer.hpp"
@@ -36,55 +37,6 @@ using namespace cagcl;
 using namespace cagcl::data;
 
 namespace {
-
-struct Args {
-  fs::path dir;
-  int synthesize = 0;
-  int repeat = 2;
-  int batch = 2;
-  Compression compression = best_available_compression();
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> int {
-      if (i + 1 >= argc) throw UsageError(arg + ": missing value");
-      const int v = std::atoi(argv[++i]);
-      if (v < 1) throw UsageError(arg + ": expected a positive integer");
-      return v;
-    };
-    if (arg == "--synthesize") a.synthesize = value();
-    else if (arg == "--repeat") a.repeat = value();
-    else if (arg == "--batch") a.batch = value();
-    else if (arg == "--compression" && i + 1 < argc) a.compression = compression_from_string(argv[++i]);
-    else if (a.dir.empty() && arg.rfind("--", 0) != 0) a.dir = arg;
-    else throw UsageError("unknown argument '" + arg + "'");
-  }
-  if (a.dir.empty()) throw UsageError("usage: loader DATASET_DIR [--synthesize N [--compression C]] [--repeat R] [--batch B]");
-  return a;
-}
-
-void synthesize(const fs::path& dir, int n, Compression compression) {
-  phantom::PhantomOptions options;
-  options.size = {64, 128, 128};  // the `small` preset
-  const auto plans = phantom::plan_cohort(n, options);
-  DatasetWriter w(dir, {default_anatomies(), ct_rate_labels(), compression, 0}, n, std::min(n, 2),
-                  {{"command", "bench/loader --synthesize"}, {"n", n}});
-  for (const auto& plan : plans) w.append(phantom::render(plan, options));
-  w.finish();
-}
-
-double best_seconds(int repeat, const std::function<void()>& f) {
-  double best = 1e300;
-  for (int r = 0; r < repeat; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
 
 // Reads samples 0..n-1 with `threads` threads, each taking the next index from a shared counter.
 void parallel_reads(int64_t n, int threads, const std::function<void(int64_t)>& read) {
@@ -109,11 +61,15 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Args args = parse_args(argc, argv);
-  if (args.synthesize > 0 && !fs::exists(args.dir / kManifestFileName)) {
-    synthesize(args.dir, args.synthesize, args.compression);
-  }
-  const Dataset ds = Dataset::open(args.dir, {/*verify_checksums=*/false});
+  CLI::App app{"Data loader throughput next to raw shard reads", "loader"};
+  bench::DatasetArgs dataset_args;
+  dataset_args.add_to(app, "64x128x128 (the small preset)");
+  int repeat = 2, batch = 2;
+  app.add_option("--repeat", repeat, "best of this many runs")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch", batch, "batch size of the loader rows")->check(CLI::PositiveNumber)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  bench::synthesize_if_missing(dataset_args, {64, 128, 128}, "bench/loader");
+  const Dataset ds = Dataset::open(dataset_args.dir, {/*verify_checksums=*/false});
   const int64_t n = ds.size();
   uint64_t raw = 0, stored = 0;
   for (const auto& s : ds.shards()) {
@@ -125,9 +81,9 @@ int main(int argc, char** argv) try {
   std::vector<Row> rows;
   for (int t : {1, 2, 4}) {
     rows.push_back({"ShardReader::read (HDF5 decodes, locked)", t,
-                    best_seconds(args.repeat, [&] { parallel_reads(n, t, [&](int64_t i) { ds.read(i); }); }), raw_mb, n});
+                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { ds.read(i); }); }), raw_mb, n});
   }
-  rows.push_back({"raw chunks only (H5Dread_chunk)", 1, best_seconds(args.repeat, [&] {
+  rows.push_back({"raw chunks only (H5Dread_chunk)", 1, bench::best_seconds(repeat, [&] {
                     for (int64_t i = 0; i < n; ++i) {
                       const auto [shard, local] = ds.locate(i);
                       const ShardReader& r = ds.shards()[shard];
@@ -141,7 +97,7 @@ int main(int argc, char** argv) try {
   const SampleSource source = dataset_source(ds);
   for (int t : {1, 2, 4}) {
     rows.push_back({"lock-free read (raw chunks + own decode)", t,
-                    best_seconds(args.repeat, [&] { parallel_reads(n, t, [&](int64_t i) { source(i); }); }), raw_mb, n});
+                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { source(i); }); }), raw_mb, n});
   }
   // Full pipeline: one epoch of training batches (W = 1, b = --batch, drop_last).
   // The real text side: WordPiece over a vocabulary of this corpus (as `cagcl synth` writes one), training
@@ -152,9 +108,9 @@ int main(int argc, char** argv) try {
                                                ds.manifest().anatomies, AugmentOptions{}, 42, 64);
   SamplerOptions so;
   so.num_samples = n;
-  so.batch_size = args.batch;
+  so.batch_size = batch;
   so.seed = 42;
-  const int64_t steps = n / args.batch, loaded = steps * args.batch;
+  const int64_t steps = n / batch, loaded = steps * batch;
   for (int t : {1, 2, 4}) {
     LoaderOptions o;
     o.crop = {48, 112, 112};
@@ -163,7 +119,7 @@ int main(int argc, char** argv) try {
     o.seed = 42;
     o.num_anatomies = static_cast<int64_t>(ds.manifest().anatomies.size());
     o.num_labels = static_cast<int64_t>(ds.manifest().labels.size());
-    rows.push_back({"full loader (read+decode+crop/flip/window+text)", t, best_seconds(args.repeat, [&] {
+    rows.push_back({"full loader (read+decode+crop/flip/window+text)", t, bench::best_seconds(repeat, [&] {
                       Loader loader(source, Sampler(so), 0, o, text);
                       for (int64_t s = 0; s < steps; ++s) loader.next();
                     }),
@@ -172,11 +128,11 @@ int main(int argc, char** argv) try {
 
   fmt::print("dataset {}: {} samples, compression {}, voxel bytes {:.1f} MB decoded / {:.1f} MB stored, "
              "best of {}, {} hardware threads\n",
-             args.dir.string(), n, ds.manifest().compression, raw_mb, stored / MB, args.repeat,
+             dataset_args.dir.string(), n, ds.manifest().compression, raw_mb, stored / MB, repeat,
              std::thread::hardware_concurrency());
   fmt::print("{:<50} {:>7} {:>9} {:>9} {:>10}\n", "stage", "threads", "seconds", "MB/s", "volumes/s");
-  nlohmann::json j{{"bench", "loader"}, {"dataset", args.dir.string()}, {"samples", n},
-                   {"compression", ds.manifest().compression}, {"repeat", args.repeat}, {"batch", args.batch},
+  nlohmann::json j{{"bench", "loader"}, {"dataset", dataset_args.dir.string()}, {"samples", n},
+                   {"compression", ds.manifest().compression}, {"repeat", repeat}, {"batch", batch},
                    {"hardware_threads", std::thread::hardware_concurrency()}};
   for (const auto& r : rows) {
     const double mbps = r.seconds > 0 ? r.mbytes / r.seconds : 0, vps = r.seconds > 0 ? r.volumes / r.seconds : 0;

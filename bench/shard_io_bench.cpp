@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_common.hpp"
 #include "common/error.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_writer.hpp"
@@ -33,57 +34,6 @@ using namespace cagcl;
 using namespace cagcl::data;
 
 namespace {
-
-struct Args {
-  fs::path dir;
-  int repeat = 3;
-  int synthesize = 0;
-  Compression compression = best_available_compression();
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> int {
-      if (i + 1 >= argc) throw UsageError(arg + ": missing value");
-      const int v = std::atoi(argv[++i]);
-      if (v < 1) throw UsageError(arg + ": expected a positive integer");
-      return v;
-    };
-    if (arg == "--repeat") a.repeat = value();
-    else if (arg == "--synthesize") a.synthesize = value();
-    else if (arg == "--compression" && i + 1 < argc) a.compression = compression_from_string(argv[++i]);
-    else if (a.dir.empty() && arg.rfind("--", 0) != 0) a.dir = arg;
-    else throw UsageError("unknown argument '" + arg + "'");
-  }
-  if (a.dir.empty()) {
-    throw UsageError("usage: shard_io_bench DATASET_DIR [--repeat N] [--synthesize N [--compression C]]");
-  }
-  return a;
-}
-
-void synthesize(const fs::path& dir, int n, Compression compression) {
-  ShardLayout layout{default_anatomies(), ct_rate_labels(), compression, 0};
-  // The project's chest phantoms at a CT-crop-like size, so the ratio and decode speed are those of CT-like
-  // content (smooth tissue, noisy low bits), not of random or constant data.
-  phantom::PhantomOptions options;
-  options.size = {128, 256, 352};
-  const auto plans = phantom::plan_cohort(n, options);
-  DatasetWriter w(dir, layout, n, std::min(n, 2), {{"command", "shard_io_bench --synthesize"}, {"n", n}});
-  for (const auto& plan : plans) w.append(phantom::render(plan, options));
-  w.finish();
-}
-
-double best_seconds(int repeat, const std::function<void()>& f) {
-  double best = 1e300;
-  for (int r = 0; r < repeat; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
 
 uint64_t read_file_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -136,11 +86,14 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const Args args = parse_args(argc, argv);
-  if (args.synthesize > 0 && !fs::exists(args.dir / kManifestFileName)) {
-    synthesize(args.dir, args.synthesize, args.compression);
-  }
-  const Dataset ds = Dataset::open(args.dir, {/*verify_checksums=*/false});
+  CLI::App app{"Shard write / read / decode throughput", "shard_io_bench"};
+  bench::DatasetArgs dataset_args;
+  dataset_args.add_to(app, "128x256x352");
+  int repeat = 3;
+  app.add_option("--repeat", repeat, "best of this many runs")->check(CLI::PositiveNumber)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  bench::synthesize_if_missing(dataset_args, {128, 256, 352}, "shard_io_bench");
+  const Dataset ds = Dataset::open(dataset_args.dir, {/*verify_checksums=*/false});
   const int64_t n = ds.size();
   uint64_t file_bytes = 0, raw = 0, stored = 0;
   for (const auto& s : ds.shards()) {
@@ -160,7 +113,7 @@ int main(int argc, char** argv) try {
     const ShardReader& r = ds.shards()[k];
     std::vector<Sample> samples;
     for (int64_t i = 0; i < r.size(); ++i) samples.push_back(r.read(i));
-    write_s += best_seconds(args.repeat, [&] {
+    write_s += bench::best_seconds(repeat, [&] {
       ShardWriter w(tmp / shard_file_name(static_cast<int64_t>(k)), r.layout());
       for (const auto& s : samples) w.append(s);
       w.finish();
@@ -169,15 +122,15 @@ int main(int argc, char** argv) try {
   fs::remove_all(tmp);
   rows.push_back({"write (ShardWriter, incl. fsync)", write_s, raw / MB, n});
 
-  rows.push_back({"file bytes, sequential (page cache!)", best_seconds(args.repeat, [&] {
+  rows.push_back({"file bytes, sequential (page cache!)", bench::best_seconds(repeat, [&] {
                     for (const auto& s : ds.shards()) read_file_bytes(s.path());
                   }),
                   file_bytes / MB, n});
-  rows.push_back({"raw chunks, H5Dread_chunk (no decode)", best_seconds(args.repeat, [&] {
+  rows.push_back({"raw chunks, H5Dread_chunk (no decode)", bench::best_seconds(repeat, [&] {
                     for (const auto& s : ds.shards()) read_raw_chunks(s);
                   }),
                   stored / MB, n});
-  rows.push_back({"full decode, ShardReader::read", best_seconds(args.repeat, [&] {
+  rows.push_back({"full decode, ShardReader::read", bench::best_seconds(repeat, [&] {
                     for (int64_t i = 0; i < n; ++i) ds.read(i);
                   }),
                   raw / MB, n});
@@ -185,11 +138,11 @@ int main(int argc, char** argv) try {
   const double ratio = stored ? static_cast<double>(raw) / static_cast<double>(stored) : 0.0;
   fmt::print("dataset {}: {} samples, {} shards, compression {}, voxel bytes {:.1f} MB raw / {:.1f} MB stored "
              "(ratio {:.2f}), best of {}\n",
-             args.dir.string(), n, ds.shards().size(), ds.manifest().compression, raw / MB, stored / MB, ratio,
-             args.repeat);
+             dataset_args.dir.string(), n, ds.shards().size(), ds.manifest().compression, raw / MB, stored / MB, ratio,
+             repeat);
   fmt::print("{:<42} {:>10} {:>10} {:>10}\n", "stage", "seconds", "MB/s", "volumes/s");
-  nlohmann::json j{{"bench", "shard_io"}, {"dataset", args.dir.string()}, {"samples", n},
-                   {"compression", ds.manifest().compression}, {"compression_ratio", ratio}, {"repeat", args.repeat}};
+  nlohmann::json j{{"bench", "shard_io"}, {"dataset", dataset_args.dir.string()}, {"samples", n},
+                   {"compression", ds.manifest().compression}, {"compression_ratio", ratio}, {"repeat", repeat}};
   for (const auto& r : rows) {
     const double mbps = r.seconds > 0 ? r.mbytes / r.seconds : 0, vps = r.seconds > 0 ? r.volumes / r.seconds : 0;
     fmt::print("{:<42} {:>10.3f} {:>10.1f} {:>10.2f}\n", r.name, r.seconds, mbps, vps);
