@@ -4,12 +4,12 @@
 // slowest rank's mean over the iterations. Prints a table and one JSON line.
 #include <torch/torch.h>
 
+#include <CLI/CLI.hpp>
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <string>
 
@@ -28,20 +28,19 @@ double slowest_mean_seconds(int iterations, const std::function<void()>& op) {
   return seconds;
 }
 
-double arg(int argc, char** argv, const char* name, double fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return std::stod(argv[i + 1]);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace cagcl;
+  CLI::App app{"Algorithm bandwidth of cagcl's MPI collectives against the raw MPI calls", "collectives"};
+  double min_kb = 64, max_mb = 256;
+  app.add_option("--min-kb", min_kb, "smallest buffer")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--max-mb", max_mb, "largest buffer")->check(CLI::PositiveNumber)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);  // before MPI: --help and bad flags need no launcher
   Runtime runtime(&argc, &argv);
   return runtime.run_or_abort([&] {
-    const int64_t min_bytes = static_cast<int64_t>(arg(argc, argv, "--min-kb", 64) * 1024);
-    const int64_t max_bytes = static_cast<int64_t>(arg(argc, argv, "--max-mb", 256) * 1024 * 1024);
+    const auto min_bytes = static_cast<int64_t>(min_kb * 1024);
+    const auto max_bytes = static_cast<int64_t>(max_mb * 1024 * 1024);
     MpiCommunicator comm;
     const int w = comm.size();
     nlohmann::json results = nlohmann::json::array();

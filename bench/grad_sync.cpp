@@ -6,35 +6,34 @@
 // Prints a table and one JSON line.
 #include <torch/torch.h>
 
+#include <CLI/CLI.hpp>
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 
 #include "comm/grad_sync.hpp"
 #include "comm/mpi_communicator.hpp"
 #include "launch/runtime.hpp"
 
-namespace {
-
-double arg(int argc, char** argv, const char* name, double fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return std::stod(argv[i + 1]);
-  return fallback;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace cagcl;
+  CLI::App app{"Step time with gradient sync off, after backward, and overlapped with backward", "grad_sync"};
+  int64_t width = 1024, batch = 32;
+  int layers = 8, steps = 5;
+  double bucket_mb = 25, first_bucket_mb = 1;
+  app.add_option("--width", width, "MLP width")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--layers", layers, "MLP layers")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch", batch, "rows per rank")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--steps", steps, "timed steps (best of)")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--bucket-mb", bucket_mb, "gradient bucket cap")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--first-bucket-mb", first_bucket_mb, "cap of the first bucket")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);  // before MPI: --help and bad flags need no launcher
   Runtime runtime(&argc, &argv);
   return runtime.run_or_abort([&] {
-    const int64_t width = static_cast<int64_t>(arg(argc, argv, "--width", 1024));
-    const int layers = static_cast<int>(arg(argc, argv, "--layers", 8));
-    const int64_t batch = static_cast<int64_t>(arg(argc, argv, "--batch", 32));
-    const int steps = static_cast<int>(arg(argc, argv, "--steps", 5));
     auto comm = std::make_shared<MpiCommunicator>();
 
     torch::manual_seed(0);
@@ -48,8 +47,8 @@ int main(int argc, char** argv) {
     const auto x = torch::randn({batch, width});
 
     GradSyncOptions base;
-    base.bucket_cap_bytes = static_cast<int64_t>(arg(argc, argv, "--bucket-mb", 25) * (1 << 20));
-    base.first_bucket_bytes = static_cast<int64_t>(arg(argc, argv, "--first-bucket-mb", 1) * (1 << 20));
+    base.bucket_cap_bytes = static_cast<int64_t>(bucket_mb * (1 << 20));
+    base.first_bucket_bytes = static_cast<int64_t>(first_bucket_mb * (1 << 20));
 
     // mode 0: off, 1: after backward, 2: overlapped.
     auto step_time = [&](int mode) {
