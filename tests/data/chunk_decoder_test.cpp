@@ -12,6 +12,8 @@
 
 namespace cagcl::data {
 namespace {
+using testing::chunk_location;
+using testing::flip_byte;
 using testing::TempDir;
 
 // A sample larger than one (32, 64, 64) chunk on two axes, so edge chunks are exercised.
@@ -95,25 +97,7 @@ TEST(ChunkDecoder, UnknownPipelineFallsBackToH5Dread) {
 TEST(ChunkDecoder, CorruptChunkNamesFileAndMember) {
   TempDir dir;
   const auto path = write_shard(dir, Compression::deflate_shuffle, 1);
-  haddr_t addr = 0;
-  {
-    ShardReader r(path);
-    h5::Handle d(H5Dopen2(r.file_handle(), "samples/000000/volume", H5P_DEFAULT), H5Dclose);
-    h5::Handle space(H5Dget_space(d), H5Sclose);
-    hsize_t offset[3];
-    unsigned mask = 0;
-    hsize_t size = 0;
-    ASSERT_GE(H5Dget_chunk_info(d, space, 1, offset, &mask, &addr, &size), 0);
-  }
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(addr + 20));
-    char byte = 0;
-    f.read(&byte, 1);
-    byte = static_cast<char>(byte ^ 0x5a);
-    f.seekp(static_cast<std::streamoff>(addr + 20));
-    f.write(&byte, 1);
-  }
+  flip_byte(path, chunk_location(path, "samples/000000/volume", 1).first + 20);
   ShardReader r(path);
   testing::expect_error<DataError>([&] { read_sample_lock_free(r, 0); },
                                    {path.string(), "samples/000000/volume", "Fletcher-32 checksum mismatch"});

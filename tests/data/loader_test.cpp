@@ -239,23 +239,7 @@ TEST(Loader, CorruptShardErrorNamesSampleFileAndMember) {
     w.finish();
   }
   const auto shard = dir.path() / shard_file_name(0);
-  haddr_t addr = 0;
-  {
-    ShardReader r(shard);
-    h5::Handle d(H5Dopen2(r.file_handle(), "samples/000001/anatomy", H5P_DEFAULT), H5Dclose);
-    h5::Handle space(H5Dget_space(d), H5Sclose);
-    hsize_t offset[3];
-    unsigned mask = 0;
-    hsize_t size = 0;
-    ASSERT_GE(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-  }
-  {
-    std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(addr + 3));
-    const char byte = static_cast<char>(f.get() ^ 0x5a);
-    f.seekp(static_cast<std::streamoff>(addr + 3));
-    f.put(byte);
-  }
+  testing::flip_byte(shard, testing::chunk_location(shard, "samples/000001/anatomy").first + 3);
   const Dataset ds = Dataset::open(dir.path(), {/*verify_checksums=*/false});
   SamplerOptions so;
   so.num_samples = 2;

@@ -11,6 +11,8 @@ namespace {
 
 using testing::expect_error;
 using testing::make_sample;
+using testing::chunk_location;
+using testing::flip_byte;
 using testing::TempDir;
 
 class ShardCorruption : public ::testing::Test {
@@ -39,29 +41,6 @@ class ShardCorruption : public ::testing::Test {
     });
   }
 
-  // File offset and size of the first stored chunk of a chunked dataset.
-  std::pair<haddr_t, hsize_t> first_chunk(const char* member) {
-    h5::init();
-    h5::Handle file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    h5::Handle d(H5Dopen2(file, member, H5P_DEFAULT), H5Dclose);
-    h5::Handle space(H5Dget_space(d), H5Sclose);
-    hsize_t offset[3];
-    unsigned mask = 0;
-    haddr_t addr = 0;
-    hsize_t size = 0;
-    EXPECT_GE(H5Dget_chunk_info(d, space, 0, offset, &mask, &addr, &size), 0);
-    return {addr, size};
-  }
-
-  void flip_byte(uint64_t at) {
-    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(at));
-    char c = 0;
-    f.get(c);
-    f.seekp(static_cast<std::streamoff>(at));
-    f.put(static_cast<char>(c ^ 0x5a));
-  }
-
   TempDir dir_;
   std::filesystem::path path_ = dir_ / "shard.h5";
   std::string file_ = path_.string();
@@ -73,9 +52,9 @@ TEST_F(ShardCorruption, TruncatedFileIsRejectedOnOpen) {
 }
 
 TEST_F(ShardCorruption, FlippedByteInCompressedChunkNamesTheVolume) {
-  const auto [addr, size] = first_chunk("/samples/000001/volume");
+  const auto [addr, size] = chunk_location(path_, "/samples/000001/volume");
   ASSERT_GT(size, 8u);
-  flip_byte(addr + size / 2);
+  flip_byte(path_, addr + size / 2);
   ShardReader r(path_);
   testing::expect_same_sample(r.read(0), make_sample(0));  // other samples still read
   expect_error<DataError>([&] { r.read(1); }, {file_, "samples/000001/volume"});

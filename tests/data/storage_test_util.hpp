@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "data/hdf5.hpp"
 #include "data/sample.hpp"
 #include "data/schema.hpp"
 #include "data/shard_layout.hpp"
@@ -109,6 +110,31 @@ inline void expect_same_sample(const Sample& a, const Sample& b) {
 inline std::string read_bytes(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// File offset and stored size of chunk `index` of the chunked dataset `member` of the shard at `path`.
+inline std::pair<haddr_t, hsize_t> chunk_location(const std::filesystem::path& path, const char* member,
+                                                  hsize_t index = 0) {
+  h5::init();
+  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  h5::Handle d(H5Dopen2(file, member, H5P_DEFAULT), H5Dclose);
+  h5::Handle space(H5Dget_space(d), H5Sclose);
+  hsize_t offset[3];
+  unsigned mask = 0;
+  haddr_t addr = 0;
+  hsize_t size = 0;
+  EXPECT_GE(H5Dget_chunk_info(d, space, index, offset, &mask, &addr, &size), 0) << path << ": " << member;
+  return {addr, size};
+}
+
+// Corrupts one byte of the file in place (XOR 0x5a), as a bad disk or transfer would.
+inline void flip_byte(const std::filesystem::path& path, uint64_t at) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(static_cast<char>(c ^ 0x5a));
 }
 
 // Runs `f`, expects an exception of type E whose message contains every one of `parts`.
