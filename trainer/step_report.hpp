@@ -1,0 +1,58 @@
+#pragma once
+// What the trainer reports, on every rank: it fills these, and the JSON-lines metrics log and the Prometheus
+// exporter (monitoring/) read them. Plain numbers, so that monitoring compiles without torch.
+#include <cstdint>
+#include <string>
+
+namespace cagcl::trainer {
+
+// Once per optimizer step.
+struct StepReport {
+  int64_t step = 0;         // optimizer steps completed, counting from the start of the run (not the invocation)
+  int64_t total_steps = 0;  // the schedule's length
+  int64_t epoch = 0;
+  double loss_total = 0;    // loss of the global batch (identical on every rank)
+  double loss_local = 0;
+  double loss_global = 0;
+  double lr = 0;
+  double tau_local = 0;
+  double tau_global = 0;
+  double grad_norm = 0;             // global gradient norm before clipping
+  int64_t samples = 0;              // samples this rank consumed in this step (all micro-batches)
+  int64_t global_samples = 0;       // samples the whole job consumed in this step
+  double step_seconds = 0;          // wall time of the step on this rank
+  double data_wait_seconds = 0;     // time blocked waiting for the loader
+  double comm_seconds = 0;          // time blocked in collectives (embedding gathers, gradient sync waits)
+  double text_collapse_index = 0;   // mean cross-anatomy cosine of the batch's text embeddings
+  int64_t bad_samples = 0;          // samples skipped as unreadable while making this step's batches
+  double memory_bytes = 0;          // resident memory of this rank (device memory on a GPU)
+};
+
+// After each validation pass.
+struct ValidationReport {
+  int64_t step = 0;
+  double loss_total = 0;
+  double loss_local = 0;
+  double loss_global = 0;
+};
+
+// After each checkpoint attempt.
+struct CheckpointReport {
+  int64_t step = 0;
+  bool ok = false;
+  double seconds = 0;    // from the start of the save to the LATEST pointer's commit
+  double bytes = 0;      // bytes this rank wrote
+  double unix_time = 0;  // when it committed
+};
+
+// Once at start-up.
+struct RunInfo {
+  std::string run;      // run name (the run dir's base name)
+  std::string job_id;   // SLURM_JOB_ID, or "" outside Slurm
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  int64_t restarts = 0;  // how often this run was resumed (SLURM_RESTART_COUNT or resume count)
+};
+
+}  // namespace cagcl::trainer
