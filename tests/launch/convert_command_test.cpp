@@ -16,13 +16,13 @@
 namespace cagcl {
 namespace {
 
-struct Run {
+struct Outcome {
   int exit_code;
   std::string out;  // stdout + stderr
 };
 
 // Arguments are built by the tests only (paths under the temp directory), never from user input.
-Run run(const std::string& command) {
+Outcome run(const std::string& command) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
   std::string out;
   std::array<char, 4096> buffer{};
@@ -41,7 +41,7 @@ class ConvertCommand : public ::testing::Test {
            ("cagcl_convert_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const Run synth = run(cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
+    const Outcome synth = run(cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
                           "--valid-fraction 0.34 --seed 3");
     ASSERT_EQ(synth.exit_code, 0) << synth.out;
   }
@@ -55,19 +55,19 @@ class ConvertCommand : public ::testing::Test {
 };
 
 TEST_F(ConvertCommand, ConvertsTheSynthesisedCtRateLayoutAndRerunsAsANoOp) {
-  const Run r = run(cagcl() + convert_args("out"));
+  const Outcome r = run(cagcl() + convert_args("out"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("5 of 5 volume(s) converted into 3 shard(s)"), std::string::npos) << r.out;
   EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 5);
-  const Run again = run(cagcl() + convert_args("out"));
+  const Outcome again = run(cagcl() + convert_args("out"));
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
-  const Run inspect = run(cagcl() + " inspect '" + (dir_ / "out").string() + "' --json");
+  const Outcome inspect = run(cagcl() + " inspect '" + (dir_ / "out").string() + "' --json");
   ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
 }
 
 TEST_F(ConvertCommand, LimitConvertsTheFirstVolumes) {
-  const Run r = run(cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
+  const Outcome r = run(cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 2);
 }
@@ -85,11 +85,11 @@ TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
     }
   }
   const std::string name = victim.substr(0, victim.size() - 7);
-  const Run fail = run(cagcl() + convert_args("out"));
+  const Outcome fail = run(cagcl() + convert_args("out"));
   EXPECT_EQ(fail.exit_code, 3) << fail.out;
   EXPECT_NE(fail.out.find("volume '" + name + "'"), std::string::npos) << fail.out;
   EXPECT_NE(fail.out.find("no mask"), std::string::npos) << fail.out;
-  const Run skip = run(cagcl() + convert_args("out2") + " --skip-bad");
+  const Outcome skip = run(cagcl() + convert_args("out2") + " --skip-bad");
   ASSERT_EQ(skip.exit_code, 0) << skip.out;
   EXPECT_NE(skip.out.find("4 of 5 volume(s) converted"), std::string::npos) << skip.out;
   EXPECT_NE(skip.out.find("skipped '" + name + "'"), std::string::npos) << skip.out;
@@ -97,19 +97,19 @@ TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
 }
 
 TEST_F(ConvertCommand, BadFlagsNameTheFlag) {
-  const Run r = run(cagcl() + convert_args("out") + " --spacing 0,1,1");
+  const Outcome r = run(cagcl() + convert_args("out") + " --spacing 0,1,1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--spacing"), std::string::npos) << r.out;
-  const Run g = run(cagcl() + convert_args("out") + " --geometry magic");
+  const Outcome g = run(cagcl() + convert_args("out") + " --geometry magic");
   EXPECT_EQ(g.exit_code, 2);
   EXPECT_NE(g.out.find("--geometry"), std::string::npos) << g.out;
 }
 
 TEST_F(ConvertCommand, TwoRanksUnderMpirunGiveTheSameSamplesAsOne) {
   if (run("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
-  const Run one = run(cagcl() + convert_args("one"));
+  const Outcome one = run(cagcl() + convert_args("one"));
   ASSERT_EQ(one.exit_code, 0) << one.out;
-  const Run two = run("mpirun --allow-run-as-root --oversubscribe -np 2 " + cagcl() + convert_args("two"));
+  const Outcome two = run("mpirun --allow-run-as-root --oversubscribe -np 2 " + cagcl() + convert_args("two"));
   ASSERT_EQ(two.exit_code, 0) << two.out;
   const auto a = data::Dataset::open(dir_ / "one");
   const auto b = data::Dataset::open(dir_ / "two");
