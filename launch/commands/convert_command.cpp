@@ -1,0 +1,200 @@
+// `cagcl convert ct-rate|rad-chestct`: public datasets -> a cagcl dataset directory (docs/converting.md).
+// Under mpirun every rank converts its share of the volumes; rank 0 assembles the dataset at the end.
+#include <torch/torch.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "comm/make_communicator.hpp"
+#include "common/checksum.hpp"
+#include "common/error.hpp"
+#include "common/progress.hpp"
+#include "data/compression.hpp"
+#include "data/convert/anatomy_lexicon.hpp"
+#include "data/convert/anatomy_mapping.hpp"
+#include "data/convert/sharded_conversion.hpp"
+#include "data/convert/supplied_anatomy_sentences.hpp"
+#include "data/ct_rate/ct_rate_inputs.hpp"
+#include "data/ct_rate/ct_rate_volume_converter.hpp"
+#include "data/schema.hpp"
+#include "launch/commands/command.hpp"
+#include "launch/commands/parse_triple.hpp"
+#include "launch/runtime.hpp"
+
+namespace cagcl {
+namespace {
+
+const std::string kConfigDir = std::string(CAGCL_SOURCE_DIR) + "/configs";
+
+struct CommonConvertOptions {
+  std::string out;
+  int64_t limit = 0;
+  int64_t volumes_per_shard = 64;
+  bool skip_bad = false;
+  std::string compression;
+};
+
+struct CtRateOptions {
+  CommonConvertOptions common;
+  std::string root;
+  std::string masks;
+  std::string mapping = kConfigDir + "/totalsegmentator_v2.yaml";
+  std::string lexicon = kConfigDir + "/anatomy_lexicon.yaml";
+  std::string anatomy_sentences;
+  std::string anatomy_conclusions;
+  std::string spacing = "3,1,1";
+  std::string margin = "5,20,20";
+  std::string geometry = "metadata";
+};
+
+void add_common_options(CLI::App* cmd, CommonConvertOptions& o) {
+  cmd->add_option("--out", o.out, "dataset directory to write (dataset.json + shards); a rerun resumes it")->required();
+  cmd->add_option("--limit", o.limit, "convert only the first N volumes (sorted by name); 0 = all")->capture_default_str();
+  cmd->add_option("--volumes-per-shard", o.volumes_per_shard, "volumes per shard (the unit of work and of resuming)")
+      ->capture_default_str();
+  cmd->add_flag("--skip-bad", o.skip_bad,
+                "skip a volume whose inputs are bad (missing CSV row or mask, corrupt file, absurd spacing, ...) "
+                "and list it in the summary; without it the first bad volume ends the run");
+  cmd->add_option("--compression", o.compression, "lz4 or deflate+shuffle; default: lz4 when the HDF5 plugin loads");
+}
+
+// Runs this rank's parts, waits for every rank, and on rank 0 assembles the dataset and logs the summary.
+// `volumes` sorted.
+void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, std::vector<std::string> volumes,
+                 const CommonConvertOptions& o, const std::function<data::Sample(const std::string&)>& convert) {
+  if (o.limit < 0) throw UsageError("--limit must be >= 0");
+  if (o.limit > 0 && static_cast<int64_t>(volumes.size()) > o.limit) volumes.resize(static_cast<size_t>(o.limit));
+  plan.fingerprint = sha256_hex(plan.fingerprint.data(), plan.fingerprint.size()) + "-" + std::to_string(volumes.size());
+  plan.rank = runtime.rank();
+  plan.world = runtime.world_size();
+  plan.skip_bad = o.skip_bad;
+  plan.volumes_per_shard = o.volumes_per_shard;
+  if (data::convert::dataset_is_complete(plan.out, plan.fingerprint)) {
+    spdlog::info("convert: {} is already complete (same inputs and options); nothing to do", plan.out.string());
+    return;
+  }
+  const auto parts = data::convert::convert_parts(plan, volumes, convert);
+  CommOptions comm_options;
+  comm_options.failure_timeout_s = 30.0 * 24 * 3600;  // ranks wait here for the slowest one, however long
+  const auto comm = make_communicator(torch::kCPU, comm_options);
+  comm->barrier();
+  if (runtime.rank() != 0) return;
+  const auto assembled = data::convert::assemble_dataset(plan, volumes);
+  const auto& m = assembled.manifest;
+  spdlog::info("convert: {} of {} volume(s) converted into {} shard(s) in {}; {} skipped", m.num_samples(),
+               volumes.size(), m.shards.size(), plan.out.string(), assembled.skipped.size());
+  for (const auto& s : assembled.skipped) spdlog::warn("convert: skipped '{}': {}", s.name, s.reason);
+  if (!assembled.skipped.empty())
+    spdlog::warn("convert: the skipped volumes and reasons are listed in {}/conversion_report.json", plan.out.string());
+}
+
+void run_ct_rate(const CtRateOptions& o) {
+  Runtime runtime(nullptr, nullptr, RuntimeOptions{1, false});
+  const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
+  data::ct_rate::VolumeConvertOptions volume;
+  volume.spacing = parse_triple<double>(o.spacing, ',', "--spacing");
+  for (double s : volume.spacing)
+    if (!(s > 0 && s <= 20)) throw UsageError("--spacing " + o.spacing + ": each value must be in (0, 20] mm");
+  volume.margin = parse_triple<int64_t>(o.margin, ',', "--margin");
+  for (int64_t m : volume.margin)
+    if (m < 0) throw UsageError("--margin " + o.margin + ": must be >= 0");
+  if (o.geometry == "metadata") {
+    volume.geometry = data::ct_rate::GeometrySource::metadata;
+  } else if (o.geometry == "header") {
+    volume.geometry = data::ct_rate::GeometrySource::header;
+  } else {
+    throw UsageError("--geometry " + o.geometry + ": expected metadata or header");
+  }
+  if (o.anatomy_sentences.empty() && !o.anatomy_conclusions.empty())
+    throw UsageError("--anatomy-conclusions needs --anatomy-sentences");
+
+  std::optional<data::convert::SuppliedAnatomySentences> supplied;
+  std::optional<data::convert::AnatomyLexicon> lexicon;
+  data::ct_rate::SentenceSource sentences;
+  std::string text_source;
+  if (!o.anatomy_sentences.empty()) {
+    supplied = data::convert::SuppliedAnatomySentences::load(
+        o.anatomy_sentences, o.anatomy_conclusions.empty() ? std::nullopt
+                                                           : std::optional<std::filesystem::path>(o.anatomy_conclusions));
+    sentences.supplied = &*supplied;
+    text_source = "supplied:" + sha256_file(o.anatomy_sentences) +
+                  (o.anatomy_conclusions.empty() ? "" : "+" + sha256_file(o.anatomy_conclusions));
+  } else {
+    lexicon = data::convert::AnatomyLexicon::load(o.lexicon);
+    sentences.lexicon = &*lexicon;
+    text_source = "lexicon:" + sha256_file(o.lexicon);
+  }
+
+  const auto inputs = data::ct_rate::CtRateInputs::discover(o.root, o.masks);
+  const data::ct_rate::CtRateVolumeConverter converter(inputs, mapping, sentences, volume);
+
+  data::convert::ConversionPlan plan;
+  plan.out = o.common.out;
+  plan.layout.anatomies = mapping.anatomies;
+  plan.layout.labels = data::ct_rate_labels();
+  plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
+                                                         : data::compression_from_string(o.common.compression);
+  // Everything that changes a converted sample or the shard layout: parts made with another value are redone.
+  plan.fingerprint = fmt::format("ct-rate|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
+                                 std::filesystem::absolute(o.masks).string(), sha256_file(o.mapping), text_source,
+                                 o.spacing, o.margin, o.geometry, o.common.volumes_per_shard,
+                                 data::to_string(plan.layout.compression));
+  plan.generator = {{"tool", "cagcl convert ct-rate"},
+                    {"version", CAGCL_VERSION},
+                    {"root", o.root},
+                    {"masks", o.masks},
+                    {"mapping", o.mapping},
+                    {"sentences", o.anatomy_sentences.empty() ? "lexicon " + o.lexicon : o.anatomy_sentences},
+                    {"spacing", volume.spacing},
+                    {"margin", volume.margin},
+                    {"geometry", o.geometry}};
+  spdlog::info("convert ct-rate: {} volume(s) under {}, masks {}, rank {}/{}", inputs.volumes.size(), o.root, o.masks,
+               runtime.rank(), runtime.world_size());
+  runtime.run_or_abort([&] {
+    run_sharded(runtime, plan, inputs.volume_names(), o.common,
+                [&](const std::string& name) { return converter.convert(name); });
+    return 0;
+  });
+}
+
+}  // namespace
+
+Command add_convert_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("convert", "Convert a public CT dataset into a cagcl dataset (runs under mpirun too)");
+  cmd->require_subcommand(1);
+
+  auto ct = std::make_shared<CtRateOptions>();
+  auto* c = cmd->add_subcommand("ct-rate", "CT-RATE (nii.gz volumes + CSVs) with TotalSegmentator v2 masks");
+  c->add_option("--root", ct->root, "CT-RATE's dataset folder: train/, valid/, metadata/, radiology_text_reports/, "
+                                    "multi_abnormality_labels/")
+      ->required();
+  c->add_option("--masks", ct->masks, "folder of TotalSegmentator v2 label maps, one <volume>.nii.gz per volume, "
+                                      "in any sub-folder")
+      ->required();
+  add_common_options(c, ct->common);
+  c->add_option("--mapping", ct->mapping, "YAML: anatomies and the segmentation classes merged into each")
+      ->capture_default_str();
+  c->add_option("--anatomy-sentences", ct->anatomy_sentences,
+                "JSON of per-anatomy sentences (fVLM's per-organ layout); default: the rule-based splitter");
+  c->add_option("--anatomy-conclusions", ct->anatomy_conclusions,
+                "JSON of per-anatomy conclusion sentences in the same layout (fVLM keeps them apart)");
+  c->add_option("--lexicon", ct->lexicon, "YAML keyword lexicon of the rule-based splitter")->capture_default_str();
+  c->add_option("--spacing", ct->spacing, "target voxel spacing z,y,x in mm")->capture_default_str();
+  c->add_option("--margin", ct->margin, "voxels kept around the anatomies' box, d,h,w")->capture_default_str();
+  c->add_option("--geometry", ct->geometry,
+                "metadata: orientation and spacing from the metadata CSV (CT-RATE's NIfTI headers are not "
+                "reliable); header: from the NIfTI sform/qform")
+      ->capture_default_str();
+
+  return {cmd, [ct, c] {
+            if (c->parsed()) run_ct_rate(*ct);
+          }};
+}
+
+}  // namespace cagcl

@@ -1,0 +1,129 @@
+// `cagcl synth --format ct-rate` then `cagcl convert ct-rate`, as a user types them: exit codes, --limit,
+// --skip-bad and its summary, a rerun, and a run under mpirun with 2 ranks.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "data/dataset.hpp"
+
+namespace cagcl {
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;  // stdout + stderr
+};
+
+// Arguments are built by the tests only (paths under the temp directory), never from user input.
+Outcome run(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
+
+class ConvertCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cagcl_convert_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    const Outcome synth = run(cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
+                          "--valid-fraction 0.34 --seed 3");
+    ASSERT_EQ(synth.exit_code, 0) << synth.out;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string raw() const { return (dir_ / "raw").string(); }
+  std::string convert_args(const std::string& out) const {
+    return " convert ct-rate --root '" + raw() + "/dataset' --masks '" + raw() + "/totalsegmentator' --out '" +
+           (dir_ / out).string() + "' --spacing 10,7.5,7.5 --volumes-per-shard 2 --compression deflate+shuffle";
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConvertCommand, ConvertsTheSynthesisedCtRateLayoutAndRerunsAsANoOp) {
+  const Outcome r = run(cagcl() + convert_args("out"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("5 of 5 volume(s) converted into 3 shard(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 5);
+  const Outcome again = run(cagcl() + convert_args("out"));
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
+  const Outcome inspect = run(cagcl() + " inspect '" + (dir_ / "out").string() + "' --json");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+}
+
+TEST_F(ConvertCommand, LimitConvertsTheFirstVolumes) {
+  const Outcome r = run(cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 2);
+}
+
+TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
+  std::string victim;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ / "raw" / "totalsegmentator")) {
+    if (e.is_regular_file()) victim = e.path().filename().string();
+  }
+  ASSERT_FALSE(victim.empty());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ / "raw" / "totalsegmentator")) {
+    if (e.path().filename() == victim) {
+      std::filesystem::remove(e.path());
+      break;
+    }
+  }
+  const std::string name = victim.substr(0, victim.size() - 7);
+  const Outcome fail = run(cagcl() + convert_args("out"));
+  EXPECT_EQ(fail.exit_code, 3) << fail.out;
+  EXPECT_NE(fail.out.find("volume '" + name + "'"), std::string::npos) << fail.out;
+  EXPECT_NE(fail.out.find("no mask"), std::string::npos) << fail.out;
+  const Outcome skip = run(cagcl() + convert_args("out2") + " --skip-bad");
+  ASSERT_EQ(skip.exit_code, 0) << skip.out;
+  EXPECT_NE(skip.out.find("4 of 5 volume(s) converted"), std::string::npos) << skip.out;
+  EXPECT_NE(skip.out.find("skipped '" + name + "'"), std::string::npos) << skip.out;
+  EXPECT_EQ(data::Dataset::open(dir_ / "out2").size(), 4);
+}
+
+TEST_F(ConvertCommand, BadFlagsNameTheFlag) {
+  const Outcome r = run(cagcl() + convert_args("out") + " --spacing 0,1,1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--spacing"), std::string::npos) << r.out;
+  const Outcome g = run(cagcl() + convert_args("out") + " --geometry magic");
+  EXPECT_EQ(g.exit_code, 2);
+  EXPECT_NE(g.out.find("--geometry"), std::string::npos) << g.out;
+}
+
+TEST_F(ConvertCommand, TwoRanksUnderMpirunGiveTheSameSamplesAsOne) {
+  if (run("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
+  const Outcome one = run(cagcl() + convert_args("one"));
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  const Outcome two = run("mpirun --allow-run-as-root --oversubscribe -np 2 " + cagcl() + convert_args("two"));
+  ASSERT_EQ(two.exit_code, 0) << two.out;
+  const auto a = data::Dataset::open(dir_ / "one");
+  const auto b = data::Dataset::open(dir_ / "two");
+  ASSERT_EQ(a.size(), b.size());
+  for (int64_t i = 0; i < a.size(); ++i) {
+    const auto x = a.read(i), y = b.read(i);
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_TRUE(x.volume == y.volume);
+    EXPECT_TRUE(x.anatomy == y.anatomy);
+  }
+  // Same inputs and options: the shard files are byte-identical whichever rank wrote them.
+  for (size_t k = 0; k < a.manifest().shards.size(); ++k)
+    EXPECT_EQ(a.manifest().shards[k].sha256, b.manifest().shards[k].sha256);
+}
+
+}  // namespace
+}  // namespace cagcl
