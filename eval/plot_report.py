@@ -61,6 +61,9 @@ def template_auc(report_dir, out):
     for k, f in enumerate(families):
         ys = [auc.get((f, l), math.nan) for l in labels]
         right.plot(range(len(labels)), ys, "o", ms=4, label=f, alpha=0.8)
+    for i, l in enumerate(labels):
+        if all(math.isnan(auc.get((f, l), math.nan)) for f in families):
+            right.text(i, 0.5, "n/a", ha="center", va="bottom", fontsize=7, rotation=90)
     right.set_xticks(range(len(labels)))
     right.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
     right.set_ylim(0, 1.05)

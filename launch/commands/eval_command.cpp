@@ -4,8 +4,10 @@
 // rank 0 gathers them, scores and writes the report.
 #include <torch/torch.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <set>
@@ -45,6 +47,7 @@ struct EvalOptions {
   double min_inside = 0.9;
   int64_t similarity_texts = 2000;
   int threshold_folds = 2;
+  int threads = 0;
   bool no_plots = false;
   bool no_verify = false;
 };
@@ -96,7 +99,9 @@ void run_eval(const EvalOptions& o) {
   const eval::Protocol protocol = eval::protocol_by_name(o.protocol);
   const std::vector<eval::TemplateFamily> families = eval::select_families(o.templates);
 
+  if (o.threads < 0) throw UsageError("--threads: must be >= 0");
   RuntimeOptions runtime_options;
+  runtime_options.cpu_threads = o.threads;
   Runtime runtime(nullptr, nullptr, runtime_options);
   runtime.run_or_abort([&] {
     const Config config = eval_config(o.source);
@@ -244,6 +249,7 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--similarity-texts", o->similarity_texts,
                   "at most this many distinct anatomy-level report texts in the similarity analysis")
       ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU intra-op threads per rank (0 = the node's cores / its ranks)");
   cmd->add_flag("--no-plots", o->no_plots, "do not run the matplotlib plot script");
   cmd->add_flag("--no-verify", o->no_verify, "skip the dataset's shard checksums");
   cmd->add_option("--config", o->source.config,
