@@ -1,7 +1,9 @@
 #pragma once
 // The trained model as `cagcl eval` needs it: the configuration it was built with, its encoders and its
-// temperature, loaded from a run directory (its latest good checkpoint), a checkpoint step directory, or a
-// bare model.safetensors file (e.g. from `cagcl export`).
+// temperature, loaded from a run directory (the checkpoint RUN/checkpoints/LATEST names), a checkpoint step
+// directory, or a bare .safetensors file (e.g. from `cagcl export`), as model::resolve_model_file finds them.
+// The configuration is RUN/config.yaml (written by `cagcl train`), a config.yaml next to a bare file, or
+// --config; --set overrides apply on top.
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -32,7 +34,8 @@ struct EvalModel {
   std::shared_ptr<void> keep_alive;    // the model module behind the encoders
 };
 
-// The configuration of the source (run dir config, or --config/--set) without loading weights.
+// The configuration of the source without loading weights. UsageError naming --run/--checkpoint/--config
+// when the source or its configuration cannot be found.
 Config eval_config(const EvalModelSource& source);
 // Builds the model of `config` with `vocab_size` rows and loads the weights of `source` onto `device`, in
 // eval mode. Errors name the file and tensor (missing, extra, wrong shape).
