@@ -100,34 +100,36 @@ void run_eval(const EvalOptions& o) {
   const std::vector<eval::TemplateFamily> families = eval::select_families(o.templates);
 
   if (o.threads < 0) throw UsageError("--threads: must be >= 0");
+  // The inputs every rank reads alike are checked before MPI starts: a bad flag, dataset or split is then an
+  // ordinary error with its exit code on every rank, not an MPI_Abort.
+  const Config config = eval_config(o.source);
+  const std::string data_dir = o.data.empty() ? config.data.dir : o.data;
+  data::DatasetOptions open_options;
+  open_options.verify_checksums = !o.no_verify && config.data.verify_checksums;
+  const data::Dataset dataset = data::Dataset::open(data_dir, open_options);
+  const auto& manifest = dataset.manifest();
+  const auto truth = eval::truth_columns(protocol, manifest.labels, manifest.anatomies,
+                                         (dataset.dir() / data::kManifestFileName).string());
+  const auto vocab_file = eval_vocab(o, config, dataset);
+  const data::Tokenizer tokenizer = data::Tokenizer::from_file(vocab_file);
+  const std::vector<int64_t> indices = select_volumes(dataset, o.split, o.limit);
+  eval::EmbedOptions embed;
+  embed.window = o.window.empty() ? config.data.crop : parse_triple<int64_t>(o.window, 'x', "--window");
+  for (size_t k = 0; k < 3; ++k)
+    if (embed.window[k] % config.vision.patch[k] != 0)
+      throw UsageError("--window " + std::to_string(embed.window[0]) + "x" + std::to_string(embed.window[1]) + "x" +
+                       std::to_string(embed.window[2]) + ": must be a multiple of vision.patch on every axis");
+  embed.hu_min = config.data.hu_min, embed.hu_max = config.data.hu_max;
+  embed.min_inside = o.min_inside;
+  embed.dim = config.model.embed_dim;
+
   RuntimeOptions runtime_options;
   runtime_options.cpu_threads = o.threads;
   Runtime runtime(nullptr, nullptr, runtime_options);
   runtime.run_or_abort([&] {
-    const Config config = eval_config(o.source);
-    const std::string data_dir = o.data.empty() ? config.data.dir : o.data;
-    data::DatasetOptions open_options;
-    open_options.verify_checksums = !o.no_verify && config.data.verify_checksums;
-    const data::Dataset dataset = data::Dataset::open(data_dir, open_options);
-    const auto& manifest = dataset.manifest();
-    const auto truth = eval::truth_columns(protocol, manifest.labels, manifest.anatomies,
-                                           (dataset.dir() / data::kManifestFileName).string());
-    const auto vocab_file = eval_vocab(o, config, dataset);
-    const data::Tokenizer tokenizer = data::Tokenizer::from_file(vocab_file);
     EvalModel model = load_eval_model(o.source, config, tokenizer.vocab_size(), runtime.device());
     auto comm = make_communicator(runtime.device(), comm_options(config.comm));
-
-    eval::EmbedOptions embed;
-    embed.window = o.window.empty() ? config.data.crop : parse_triple<int64_t>(o.window, 'x', "--window");
-    for (size_t k = 0; k < 3; ++k)
-      if (embed.window[k] % config.vision.patch[k] != 0)
-        throw UsageError("--window " + std::to_string(embed.window[0]) + "x" + std::to_string(embed.window[1]) + "x" +
-                         std::to_string(embed.window[2]) + ": must be a multiple of vision.patch on every axis");
-    embed.hu_min = config.data.hu_min, embed.hu_max = config.data.hu_max;
-    embed.min_inside = o.min_inside;
-    embed.dim = config.model.embed_dim;
     embed.device = runtime.device();
-    const std::vector<int64_t> indices = select_volumes(dataset, o.split, o.limit);
     spdlog::info("eval: {} volumes of split '{}' from {} on {} rank(s), protocol {}, {} template families, window {}x{}x{}",
                  indices.size(), o.split, dataset.dir().string(), comm->size(), protocol.name, families.size(),
                  embed.window[0], embed.window[1], embed.window[2]);
