@@ -1,0 +1,42 @@
+#pragma once
+// The evaluation after the embeddings: scores per template family, the protocol's metrics with bootstrap
+// intervals and cross-fitted thresholds, prompt robustness across families, and the text-similarity
+// analysis, assembled into an EvalReport. No torch: `cagcl eval` computes the embeddings
+// (eval/volume_embedder.hpp), tests feed hand-made ones.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eval/bootstrap.hpp"
+#include "eval/protocol.hpp"
+#include "eval/prompt_templates.hpp"
+#include "eval/report.hpp"
+#include "eval/zero_shot.hpp"
+
+namespace cagcl::eval {
+
+struct EvaluationInputs {
+  Protocol protocol;
+  std::vector<std::string> anatomies;            // the dataset's list (the embeddings' anatomy axis)
+  std::vector<std::vector<size_t>> truth;        // truth_columns(protocol, ...)
+  VolumeEmbeddings images;
+  std::vector<std::string> volume_names, patients;  // [volumes]
+  std::vector<TemplateFamily> families;
+  std::vector<PromptEmbeddings> prompts;         // one per family, rows = protocol findings
+  double tau = 0.07;
+  BootstrapOptions bootstrap;
+  int threshold_folds = 2;                       // patient-disjoint folds of the cross-fitted threshold
+  // Text-similarity analysis: distinct anatomy-level report texts and their anatomy ids.
+  std::vector<float> text_embeddings;            // [texts, text_dim]
+  int64_t text_dim = 0;
+  std::vector<int64_t> text_anatomy;
+  int64_t similarity_bins = 40;
+};
+
+// The prompts of one family for the protocol's findings, in finding order: {positive, negative} texts.
+std::vector<std::pair<std::string, std::string>> family_prompts(const Protocol& protocol, const TemplateFamily& family);
+
+// UsageError when the inputs disagree in size. `run` is copied into the report's provenance.
+EvalReport evaluate_zero_shot(const EvaluationInputs& inputs, const nlohmann::ordered_json& run);
+
+}  // namespace cagcl::eval

@@ -1,0 +1,45 @@
+#pragma once
+// The trained model as `cagcl eval` needs it: the configuration it was built with, its encoders and its
+// temperature, loaded from a run directory (the checkpoint RUN/checkpoints/LATEST names), a checkpoint step
+// directory, or a bare .safetensors file (e.g. from `cagcl export`), as model::resolve_model_file finds them.
+// The configuration is RUN/config.yaml (written by `cagcl train`), a config.yaml next to a bare file, or
+// --config; --set overrides apply on top.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eval/volume_embedder.hpp"
+#include "launch/config.hpp"
+
+namespace cagcl {
+
+struct EvalModelSource {
+  std::string run;         // --run RUN
+  std::string checkpoint;  // --checkpoint STEP_DIR | FILE.safetensors
+  std::string config;      // --config: needed for a bare .safetensors whose run config cannot be found
+  std::vector<std::string> overrides;  // --set (data.* and the like; model shape keys must match the weights)
+};
+
+struct EvalModel {
+  Config config;
+  std::filesystem::path weights;       // the model.safetensors read
+  std::filesystem::path config_file;   // where the configuration came from ("" = --config / preset)
+  std::filesystem::path run_dir;       // "" when unknown
+  double tau = 0.07;
+  eval::ImageEncoder encode_image;
+  eval::TextEncoder encode_text;
+  std::shared_ptr<void> keep_alive;    // the model module behind the encoders
+};
+
+// The configuration of the source without loading weights. UsageError naming --run/--checkpoint/--config
+// when the source or its configuration cannot be found.
+Config eval_config(const EvalModelSource& source);
+// Builds the model of `config` with `vocab_size` rows and loads the weights of `source` onto `device`, in
+// eval mode. Errors name the file and tensor (missing, extra, wrong shape).
+EvalModel load_eval_model(const EvalModelSource& source, const Config& config, int64_t vocab_size,
+                          const torch::Device& device);
+
+}  // namespace cagcl

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "eval/fitted_threshold.hpp"
+#include "eval/report_writer.hpp"
+#include "tests/data/storage_test_util.hpp"
+
+namespace cagcl::eval {
+namespace {
+
+using data::testing::TempDir;
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+EvalReport small_report() {
+  EvalReport r;
+  r.run = {{"protocol", "fvlm16"}, {"checkpoint", "run/checkpoints/step-00000010"}};
+  r.volumes = {"v0", "v1", "v2", "v3"};
+  r.anatomies = {{"lung", 3, 1, 0}};
+  for (const auto& family : {builtin_families()[0], builtin_families()[1]}) {
+    FamilyReport f;
+    f.family = family;
+    f.scores = {{"Emphysema", {0.1, 0.7, 0.4, 0.9}, {0, 1, 0, 1}}, {"Atelectasis", {0.2, 0.3, 0.4, 0.5}, {0, 0, 0, 0}}};
+    f.result.family = family.name;
+    for (const auto& l : f.scores) f.result.labels.push_back(evaluate_label(l.name, l.score, l.truth));
+    f.result.macro = macro_average(f.result.labels);
+    f.bootstrap = bootstrap_intervals(f.scores, {50, 1, 0.95});
+    f.fitted = cross_fitted_metrics(f.scores, {0, 1, 0, 1}, 2);
+    f.fitted_macro = macro_average(f.fitted);
+    r.families.push_back(f);
+  }
+  r.robustness = prompt_robustness({r.families[0].result, r.families[1].result});
+  r.similarity = text_similarity({1, 0, 0.6f, 0.8f, 0, 1}, 2, {0, 0, 1}, 2, 20);
+  r.similarity_anatomies = {"lung", "heart"};
+  return r;
+}
+
+TEST(ReportWriter, WritesJsonCsvAndHtmlWithUndefinedLabelsAsNull) {
+  TempDir dir;
+  const auto files = write_report(small_report(), dir.path(), {false, ""});
+  EXPECT_FALSE(files.plots_made);
+  const auto j = nlohmann::json::parse(read(dir / "report.json"));
+  EXPECT_EQ(j["format"], "cagcl-eval-report");
+  EXPECT_EQ(j["volumes"], 4);
+  EXPECT_EQ(j["families"][0]["labels"][0]["auc"], 1.0);
+  EXPECT_TRUE(j["families"][0]["labels"][1]["auc"].is_null());  // single-class label: undefined
+  EXPECT_EQ(j["families"][0]["macro"]["undefined_labels"], 1);
+  EXPECT_DOUBLE_EQ(j["summary"]["macro_auc"].get<double>(), 1.0);
+  EXPECT_NEAR(j["summary"]["collapse_index"].get<double>(), 0.4, 1e-6);
+  EXPECT_EQ(j["anatomies"][0]["absent"], 1);
+  const std::string scores = read(dir / "scores.csv");
+  EXPECT_EQ(scores.substr(0, scores.find('\n')), "volume,family,label,score,truth");
+  EXPECT_NE(scores.find("v1,fvlm,Emphysema,0.7,1"), std::string::npos);
+  const std::string metrics = read(dir / "label_metrics.csv");
+  EXPECT_NE(metrics.find("fvlm,Atelectasis,4,0,0,nan"), std::string::npos);
+  const std::string html = read(dir / "report.html");
+  EXPECT_NE(html.find("<html"), std::string::npos);
+  EXPECT_NE(html.find("--no-plots"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "plots" / "plot_report.py"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "roc_curves.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "similarity_histogram.csv"));
+}
+
+TEST(ReportWriter, PlotsAreSvgInlinedInTheHtmlWhenMatplotlibIsThere) {
+  if (std::system(("'" + default_python() + "' -c 'import matplotlib' > /dev/null 2>&1").c_str()) != 0)
+    GTEST_SKIP() << "python3-matplotlib is not installed";
+  TempDir dir;
+  const auto files = write_report(small_report(), dir.path(), {});
+  ASSERT_TRUE(files.plots_made) << files.plot_error;
+  for (const char* name : {"roc_curves.svg", "template_auc.svg", "similarity_histogram.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir / "plots" / name)) << name;
+  const std::string html = read(dir / "report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);  // nothing to fetch: the page opens offline, alone
+}
+
+TEST(ReportWriter, AFailingPlotScriptIsReportedNotFatal) {
+  TempDir dir;
+  const auto files = write_report(small_report(), dir.path(), {true, "/nonexistent/python"});
+  EXPECT_FALSE(files.plots_made);
+  EXPECT_NE(files.plot_error.find("plot script failed"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
+}
+
+}  // namespace
+}  // namespace cagcl::eval
