@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnifti2-dev libssl-dev
   liblz4-dev zlib1g-dev                # chunk decoding outside HDF5's lock (data/chunk_decoder.cpp)
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
+  prometheus                          # promtool and the server of the monitoring tests (docs/monitoring.md)
 )
 
 missing=()
