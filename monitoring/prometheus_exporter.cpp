@@ -1,11 +1,27 @@
 #include "monitoring/prometheus_exporter.hpp"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <map>
 
 #include "common/error.hpp"
+
+// civetweb (the HTTP server inside prometheus-cpp's Exposer) creates its threads with a fixed 100 KiB stack.
+// glibc places a thread's static TLS on its stack, and LibTorch's static TLS alone is larger than that, so in
+// any process linked with LibTorch pthread_create fails with EINVAL and the Exposer cannot start ("Cannot
+// create threads"). The definition below takes precedence over libc's for every library of the process (the
+// executable is first in symbol lookup) and raises requests below 2 MiB to 2 MiB; larger requests are
+// passed on unchanged, so no thread gets less stack than it asked for.
+// It lives in this file so that it is linked into every program that uses the exporter.
+extern "C" int pthread_attr_setstacksize(pthread_attr_t* attr, size_t size) {
+  using Setter = int (*)(pthread_attr_t*, size_t);
+  static const Setter libc_setter = reinterpret_cast<Setter>(dlsym(RTLD_NEXT, "pthread_attr_setstacksize"));
+  constexpr size_t kFloor = size_t{2} << 20;
+  return libc_setter(attr, size < kFloor ? kFloor : size);
+}
 
 namespace cagcl::monitoring {
 namespace {
@@ -42,7 +58,8 @@ PrometheusExporter::PrometheusExporter(const ExporterOptions& options)
   for (int i = 0; i < tries && !exposer_; ++i) {
     const std::string spec = listen_spec(options.address, options.port + i);
     try {
-      exposer_ = std::make_unique<prometheus::Exposer>(spec, 2);
+      exposer_ = std::make_unique<prometheus::Exposer>(
+          std::vector<std::string>{"listening_ports", spec, "num_threads", "2"});
     } catch (const std::exception& e) {
       last_error = e.what();  // civetweb says only that binding failed
     }
@@ -52,7 +69,7 @@ PrometheusExporter::PrometheusExporter(const ExporterOptions& options)
     if (tries == 1)
       throw UsageError("monitoring: cannot listen on " + where +
                        " (port in use, or the address is not one of this host's); choose another "
-                       "monitoring.port_base or --metrics-port, or set monitoring.on_port_in_use=next");
+                       "monitoring.port_base or --metrics-port, or set monitoring.on_port_in_use=next: " + last_error);
     throw UsageError("monitoring: cannot listen on " + options.address + " at any port from " +
                      std::to_string(options.port) + " to " + std::to_string(options.port + tries - 1) +
                      " (all in use, or the address is not one of this host's): " + last_error);
