@@ -232,6 +232,15 @@ std::vector<Field> fields_of(Config& c) {
              "check before every collective that all ranks call the same one (slow; for debugging)"),
       scalar("comm.failure_timeout_s", c.comm.failure_timeout_s,
              "a collective not complete after this many seconds ends the job", positive()),
+      scalar("monitoring.address", c.monitoring.address, "interface the Prometheus /metrics endpoint listens on"),
+      scalar("monitoring.port_base", c.monitoring.port_base,
+             "a rank serves /metrics on port_base + its local rank; 0 = no exporter", in_range(0, 65535)),
+      one_of("monitoring.on_port_in_use", c.monitoring.on_port_in_use, {"next", "error"},
+             "a port in use: move up to the next free one, or stop with an error"),
+      scalar("monitoring.file_sd", c.monitoring.file_sd,
+             "directory where each rank writes its Prometheus file_sd target file; empty = none"),
+      scalar("monitoring.advertise_host", c.monitoring.advertise_host,
+             "host name written to file_sd; empty = this node's name (or monitoring.address when not 0.0.0.0)"),
   };
 }
 

@@ -104,6 +104,15 @@ struct CommConfig {
   double failure_timeout_s = 300;   // a collective that takes longer throws and ends the job
 };
 
+// The Prometheus exporter of every rank (monitoring/, docs/monitoring.md).
+struct MonitoringConfig {
+  std::string address = "0.0.0.0";      // interface the /metrics endpoint listens on
+  int64_t port_base = 9400;             // a rank listens on port_base + its local rank; 0 = no exporter
+  std::string on_port_in_use = "next";  // next (move up to a free port) | error
+  std::string file_sd;                  // directory for Prometheus file_sd target files; empty = none
+  std::string advertise_host;           // host written to file_sd; empty = this node's name (or the address)
+};
+
 struct Config {
   DataConfig data;
   SynthConfig synth;
@@ -114,6 +123,7 @@ struct Config {
   AugmentConfig augment;
   TrainConfig train;
   CommConfig comm;
+  MonitoringConfig monitoring;
 };
 
 // Names of the presets embedded in the binary (configs/*.yaml at build time).

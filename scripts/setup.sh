@@ -14,6 +14,7 @@ PACKAGES=(
   liblz4-dev zlib1g-dev                # chunk decoding outside HDF5's lock (data/chunk_decoder.cpp)
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
   python3-matplotlib                  # cagcl eval draws its report plots (eval/plot_report.py)
+  prometheus                          # promtool and the server of the monitoring tests (docs/monitoring.md)
 )
 
 missing=()

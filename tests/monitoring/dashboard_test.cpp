@@ -1,0 +1,89 @@
+// The Grafana dashboard and its provisioning files: valid JSON/YAML that Grafana loads unchanged, every
+// panel on the datasource variable with PromQL queries. (Whether each query returns data from a real run
+// is checked by the Prometheus integration test.)
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+namespace cagcl {
+namespace {
+
+const std::string kGrafana = std::string(CAGCL_SOURCE_DIR) + "/monitoring/grafana";
+
+nlohmann::json dashboard() {
+  std::ifstream in(kGrafana + "/dashboard.json");
+  EXPECT_TRUE(in);
+  return nlohmann::json::parse(in);  // throws on invalid JSON
+}
+
+TEST(GrafanaDashboard, HasADatasourceVariableAndJobRunFilters) {
+  const auto d = dashboard();
+  EXPECT_EQ(d.at("uid"), "cagcl-training");
+  std::set<std::string> variables;
+  for (const auto& v : d.at("templating").at("list")) {
+    variables.insert(v.at("name").get<std::string>());
+    if (v.at("name") == "datasource") {
+      EXPECT_EQ(v.at("type"), "datasource");
+      EXPECT_EQ(v.at("query"), "prometheus");
+    } else {
+      EXPECT_EQ(v.at("type"), "query");
+      EXPECT_EQ(v.at("datasource").at("uid"), "${datasource}") << v.at("name");
+      EXPECT_EQ(v.at("query").get<std::string>().rfind("label_values(", 0), 0u) << v.at("name");
+    }
+  }
+  EXPECT_EQ(variables, (std::set<std::string>{"datasource", "job", "run", "slurm_job_id"}));
+}
+
+TEST(GrafanaDashboard, EveryPanelQueriesTheDatasourceVariableWithFilters) {
+  const auto d = dashboard();
+  std::set<int> ids;
+  int data_panels = 0;
+  for (const auto& panel : d.at("panels")) {
+    const std::string title = panel.at("title");
+    EXPECT_TRUE(ids.insert(panel.at("id").get<int>()).second) << "duplicate panel id: " << title;
+    EXPECT_TRUE(panel.contains("gridPos")) << title;
+    if (panel.at("type") == "row") continue;
+    ++data_panels;
+    EXPECT_EQ(panel.at("datasource").at("uid"), "${datasource}") << title;
+    ASSERT_FALSE(panel.at("targets").empty()) << title;
+    for (const auto& target : panel.at("targets")) {
+      EXPECT_EQ(target.at("datasource").at("uid"), "${datasource}") << title;
+      const std::string expr = target.at("expr");
+      EXPECT_FALSE(expr.empty()) << title;
+      // Each query honours the dashboard's filters (up has only the scrape job).
+      EXPECT_NE(expr.find("job=~\"$job\""), std::string::npos) << title << ": " << expr;
+      if (expr.find("cagcl_") != std::string::npos) {
+        EXPECT_NE(expr.find("run=~\"$run\""), std::string::npos) << title << ": " << expr;
+      }
+    }
+  }
+  EXPECT_GE(data_panels, 15);
+}
+
+TEST(GrafanaDashboard, CoversTheContractedPanels) {
+  std::set<std::string> titles;
+  const auto d = dashboard();
+  for (const auto& panel : d.at("panels")) titles.insert(panel.at("title").get<std::string>());
+  for (const char* wanted : {"Loss by kind", "Learning rate", "Temperature", "Gradient norm", "Samples/s per rank",
+                             "Samples/s total", "Step time quantiles", "Data-wait and communication share",
+                             "Text-collapse index", "Checkpoint age", "Restarts", "Memory per rank"})
+    EXPECT_TRUE(titles.count(wanted)) << wanted;
+}
+
+TEST(GrafanaProvisioning, LoadsTheDashboardDirectoryAndAPrometheusDatasource) {
+  const YAML::Node dashboards = YAML::LoadFile(kGrafana + "/provisioning/dashboards/cagcl.yaml");
+  EXPECT_EQ(dashboards["apiVersion"].as<int>(), 1);
+  EXPECT_EQ(dashboards["providers"][0]["type"].as<std::string>(), "file");
+  EXPECT_EQ(dashboards["providers"][0]["options"]["path"].as<std::string>(), "$CAGCL_GRAFANA_DIR");
+  const YAML::Node sources = YAML::LoadFile(kGrafana + "/provisioning/datasources/cagcl-prometheus.yaml");
+  EXPECT_EQ(sources["apiVersion"].as<int>(), 1);
+  EXPECT_EQ(sources["datasources"][0]["type"].as<std::string>(), "prometheus");
+  EXPECT_TRUE(sources["datasources"][0]["isDefault"].as<bool>());
+}
+
+}  // namespace
+}  // namespace cagcl

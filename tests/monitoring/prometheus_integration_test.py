@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""Monitoring end to end, against a real Prometheus server (Debian package `prometheus`).
+
+Usage: prometheus_integration_test.py --cagcl BIN --mpirun MPIRUN --source-dir DIR
+
+1. Starts Prometheus on loopback with a private port, a temporary storage directory, a 1 s scrape interval,
+   the alert rules of monitoring/prometheus/alerts.yml and file_sd discovery of a temporary directory (the
+   layout of monitoring/prometheus/prometheus-file-sd.yml).
+2. Runs `mpirun -np 2 cagcl train --config tiny` with the exporter on (`--metrics-port`, loopback,
+   monitoring.file_sd = that directory); while it runs, reads one rank's /metrics as Prometheus does.
+3. Asserts: both ranks wrote a file_sd entry and removed it on exit; both ranks' series arrived; the step
+   advanced between scrapes; every PromQL query of every dashboard panel (template variables substituted)
+   parses and returns data; every dashboard variable query works; every alert rule parses and the server
+   evaluates it without error; the scraped exposition passes `promtool check metrics`.
+Always stops the server and the run and removes its files. Exits 77 (CTest: skipped) only when the
+prometheus or promtool binary is missing; scripts/setup.sh installs them.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+SKIPPED = 77
+RUN_NAME = "prom-it"
+TRAIN_STEPS = 40          # long enough for several 1 s scrapes of the tiny preset on a loaded machine
+RATE_INTERVAL = "1m"      # stands in for Grafana's $__rate_interval: covers the whole short run
+
+
+class Failure(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode("utf-8")
+
+
+class Prometheus:
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+
+    def api(self, path, **params):
+        query = urllib.parse.urlencode(params, doseq=True)
+        try:
+            body = http_get(f"{self.base}/api/v1/{path}?{query}")
+        except urllib.error.HTTPError as e:  # 400/422: bad query; the body says why
+            body = e.read().decode("utf-8")
+        reply = json.loads(body)
+        if reply.get("status") != "success":
+            raise Failure(f"/api/v1/{path} {params}: {reply.get('errorType')}: {reply.get('error')}")
+        return reply["data"]
+
+    def query(self, expr, at):
+        return self.api("query", query=expr, time=f"{at:.3f}")
+
+
+class Processes:
+    """Children started in their own process group, so that cleanup also ends what they started."""
+
+    def __init__(self):
+        self.children = []
+
+    def start(self, argv, log_path, **kwargs):
+        log = open(log_path, "wb")
+        child = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
+        log.close()
+        self.children.append(child)
+        return child
+
+    def stop_all(self):
+        for child in self.children:
+            if child.poll() is None:
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.time() + 10
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                child.wait()
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def write_prometheus_config(work, targets_dir, alerts):
+    config = os.path.join(work, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write(f"""global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - {json.dumps(alerts)}
+scrape_configs:
+  - job_name: cagcl
+    honor_labels: true
+    file_sd_configs:
+      - files: [{json.dumps(os.path.join(targets_dir, "*.json"))}]
+        refresh_interval: 1s
+""")
+    return config
+
+
+def start_prometheus(processes, work, config):
+    for attempt in range(3):  # the free port may be taken between the probe and the bind
+        port = free_port()
+        log = os.path.join(work, f"prometheus-{attempt}.log")
+        server = processes.start(["prometheus", f"--config.file={config}",
+                                  f"--storage.tsdb.path={os.path.join(work, 'tsdb')}",
+                                  f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], log)
+        deadline = time.time() + 30
+        while time.time() < deadline and server.poll() is None:
+            try:
+                http_get(f"http://127.0.0.1:{port}/-/ready", timeout=1)
+                return Prometheus(port)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        print(f"prometheus did not come up on port {port}:\n{tail(log)}")
+    raise Failure("cannot start prometheus")
+
+
+def train(processes, args, work, targets_dir):
+    """Runs the 2-rank training; returns (exit code, the last exposition read from a rank, target files seen)."""
+    cagcl = os.path.abspath(args.cagcl)
+    data = os.path.join(work, "data")
+    subprocess.run([cagcl, "--log-level", "warn", "synth", "--out", data, "--volumes", "16", "--shards", "2",
+                    "--size", "32x64x64"], check=True)
+    log = os.path.join(work, "train.log")
+    run = processes.start([args.mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", cagcl, "train",
+                           "--config", "tiny", "--data", data, "--out", os.path.join(work, RUN_NAME),
+                           "--steps", str(TRAIN_STEPS), "--checkpoint-every", "10", "--metrics-port", str(free_port()),
+                           "--set", "monitoring.address=127.0.0.1", "--set", f"monitoring.file_sd={targets_dir}",
+                           "--set", "monitoring.on_port_in_use=next"], log)
+    exposition, seen = "", set()
+    deadline = time.time() + 240
+    while run.poll() is None:
+        if time.time() > deadline:
+            raise Failure(f"training did not finish in time:\n{tail(log)}")
+        for path in glob.glob(os.path.join(targets_dir, "*.json")):
+            try:
+                with open(path) as f:
+                    group = json.load(f)[0]  # atomic writes: never half a file
+            except (OSError, ValueError):
+                continue  # removed between glob and open
+            seen.add(path)
+            if group["labels"].get("rank") == "0":
+                try:
+                    text = http_get(f"http://{group['targets'][0]}/metrics", timeout=2)
+                    if "cagcl_step{" in text:
+                        exposition = text
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    pass  # the rank just exited
+        time.sleep(0.3)
+    if run.returncode != 0:
+        raise Failure(f"training failed with exit code {run.returncode}:\n{tail(log)}")
+    return exposition, seen
+
+
+def substitute(expr, variables):
+    for name in sorted(variables, key=len, reverse=True):
+        expr = expr.replace("$" + name, variables[name])
+    return expr
+
+
+def check(args):
+    source = os.path.abspath(args.source_dir)
+    dashboard = json.load(open(os.path.join(source, "monitoring", "grafana", "dashboard.json")))
+    alerts = os.path.join(source, "monitoring", "prometheus", "alerts.yml")
+    processes = Processes()
+    work = tempfile.mkdtemp(prefix="cagcl_prometheus_it_")
+    try:
+        targets_dir = os.path.join(work, "targets")
+        os.makedirs(targets_dir)
+        server = start_prometheus(processes, work, write_prometheus_config(work, targets_dir, alerts))
+        exposition, seen = train(processes, args, work, targets_dir)
+        failures = []
+
+        # Discovery: one file per rank while it ran, none left after a clean exit.
+        if len(seen) != 2:
+            failures.append(f"expected 2 file_sd target files, saw {sorted(seen)}")
+        left = glob.glob(os.path.join(targets_dir, "*"))
+        if left:
+            failures.append(f"file_sd entries left after the run: {left}")
+
+        # Both ranks' series arrived and the step advanced between scrapes. Once the ranks exit, their
+        # series are marked stale, so everything below is evaluated at the time of the last scrape.
+        steps = server.query("cagcl_step[10m]", time.time())["result"]
+        ranks = {s["metric"].get("rank") for s in steps}
+        if ranks != {"0", "1"}:
+            raise Failure(f"cagcl_step series of ranks {sorted(ranks)}, expected 0 and 1")
+        for series in steps:
+            values = [float(v) for _, v in series["values"]]
+            if len(values) < 2 or max(values) <= min(values):
+                failures.append(f"rank {series['metric']['rank']}: step did not advance between scrapes: {values}")
+            if series["metric"].get("run") != RUN_NAME:
+                failures.append(f"run label {series['metric'].get('run')!r}, expected {RUN_NAME!r}")
+        at = max(float(t) for s in steps for t, _ in s["values"])
+        print(f"{sum(len(s['values']) for s in steps)} cagcl_step samples from ranks {sorted(ranks)}, "
+              f"steps up to {max(float(v) for s in steps for _, v in s['values']):.0f}")
+
+        # Dashboard variables (label_values(selector, label) -> the series API), then every panel query.
+        variables = {"__rate_interval": RATE_INTERVAL, "job": ".*", "run": ".*", "slurm_job_id": ".*"}
+        for variable in dashboard["templating"]["list"]:
+            if variable["type"] != "query":
+                continue
+            match = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", variable["query"])
+            if not match:
+                failures.append(f"variable {variable['name']}: not label_values(selector, label)")
+                continue
+            selector, label = substitute(match.group(1), variables), match.group(2)
+            found = {s.get(label) for s in server.api("series", **{"match[]": selector}, start=at - 600, end=at)}
+            found.discard(None)
+            if variable["name"] in ("job", "run") and not found:
+                failures.append(f"variable {variable['name']}: {variable['query']} found no values")
+            if variable["name"] == "job":
+                variables["job"] = "|".join(sorted(found))
+            if variable["name"] == "run":
+                variables["run"] = "|".join(sorted(found))
+        queries = 0
+        for panel in dashboard["panels"]:
+            for target in panel.get("targets", []):
+                expr = substitute(target["expr"], variables)
+                queries += 1
+                try:
+                    result = server.query(expr, at)["result"]
+                    if not result:
+                        failures.append(f"panel {panel['title']!r}: no data for {expr}")
+                except Failure as e:
+                    failures.append(f"panel {panel['title']!r}: {e}")
+        print(f"{queries} dashboard queries evaluated at the last scrape")
+
+        # Alert rules: the server loaded and evaluated them without error, and each expression parses.
+        time.sleep(2)  # one more rule evaluation after the run
+        rules = [r for g in server.api("rules")["groups"] for r in g["rules"]]
+        if len(rules) != 5:
+            failures.append(f"prometheus loaded {len(rules)} alert rules from alerts.yml, expected 5")
+        for rule in rules:
+            if rule.get("health") == "err":
+                failures.append(f"alert {rule['name']}: evaluation error: {rule.get('lastError')}")
+            try:
+                server.query(rule["query"], at)
+            except Failure as e:
+                failures.append(f"alert {rule['name']}: {e}")
+
+        # The exposition a rank served, checked by Prometheus' own linter.
+        if not exposition:
+            failures.append("could not read /metrics of rank 0 while it trained")
+        else:
+            lint = subprocess.run(["promtool", "check", "metrics"], input=exposition, capture_output=True, text=True)
+            if lint.returncode != 0 or lint.stdout.strip() or lint.stderr.strip():
+                failures.append(f"promtool check metrics: {lint.returncode}: {lint.stdout}{lint.stderr}")
+
+        if failures:
+            raise Failure("\n".join(failures))
+        print("ok: prometheus scraped both ranks; dashboard, variables, alert rules and exposition checked")
+        return 0
+    finally:
+        processes.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cagcl", required=True)
+    parser.add_argument("--mpirun", required=True)
+    parser.add_argument("--source-dir", required=True)
+    args = parser.parse_args()
+    missing = [tool for tool in ("prometheus", "promtool") if not shutil.which(tool)]
+    if missing:
+        print(f"{' and '.join(missing)} not found: skipped (scripts/setup.sh installs the Debian package prometheus)")
+        return SKIPPED
+
+    def interrupted(signum, _frame):
+        raise SystemExit(128 + signum)  # runs the cleanup in check()'s finally
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, interrupted)
+    try:
+        return check(args)
+    except Failure as e:
+        print(f"FAILED: {e}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
