@@ -13,6 +13,12 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnifti2-dev libssl-dev
   liblz4-dev zlib1g-dev                # chunk decoding outside HDF5's lock (data/chunk_decoder.cpp)
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
+  # tests/slurm: a throw-away one-node Slurm the tests start on loopback with their own config and munge key.
+  # Installing these starts nothing that tests rely on (policy-rc.d or no systemd: nothing starts; with
+  # systemd, slurmd/slurmctld start only where /etc/slurm/slurm.conf exists, and the system munged uses its
+  # own socket and key, never the tests').
+  slurm-wlm munge
+  shellcheck                          # slurm/*.sbatch and the test scripts must pass it (CTest slurm.shellcheck)
 )
 
 missing=()
