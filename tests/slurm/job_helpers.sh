@@ -15,8 +15,10 @@ job_field() {
 job_has_state() { [[ $(job_field "$1" JobState) == "$2" ]]; }
 job_has_restarts() { [[ $(job_field "$1" Restarts) -ge $2 ]]; }
 file_has_line() { [[ -f $1 ]] && grep -qF -- "$2" "$1"; }
+file_matches() { [[ -f $1 ]] && grep -qE -- "$2" "$1"; }
 
 wait_for_output() { slurm_cluster_wait_for "$1" file_has_line "$2" "$3"; }
+wait_for_match() { slurm_cluster_wait_for "$1" file_matches "$2" "$3"; }
 wait_for_restarts() { slurm_cluster_wait_for "$1" job_has_restarts "$2" "$3"; }
 
 # A requeued job waits for its BeginTime (Slurm holds it back for about two minutes); a test does not

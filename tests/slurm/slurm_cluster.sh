@@ -186,7 +186,7 @@ slurm_cluster_kill_pidfile() {
 }
 
 slurm_cluster_stop() {
-  local status=$?
+  local status=${1:-$?}
   [[ -n ${SLURM_CLUSTER_DIR:-} && -d $SLURM_CLUSTER_DIR ]] || return "$status"
   trap - EXIT
   # Nothing may cut the clean-up short: no watchdog, no second Ctrl-C.
