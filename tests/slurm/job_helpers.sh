@@ -21,13 +21,16 @@ wait_for_output() { slurm_cluster_wait_for "$1" file_has_line "$2" "$3"; }
 wait_for_match() { slurm_cluster_wait_for "$1" file_matches "$2" "$3"; }
 wait_for_restarts() { slurm_cluster_wait_for "$1" job_has_restarts "$2" "$3"; }
 
-# A requeued job waits for its BeginTime (Slurm holds it back for about two minutes); a test does not
-# want to, so it is released as soon as it is seen pending for that reason. Returns the job's state.
+# A requeued job waits for its BeginTime (Slurm holds it back for about two minutes, time in which the
+# previous start's steps are cleaned up on the node); a test does not want to wait that long, so it
+# releases the job once it is pending for that reason and no slurmstepd of the previous start is left.
+# (Released earlier, the new step can meet the old one's PMIx socket: "Cannot bind() UNIX socket
+# .../stepd.slurm.pmix.J.0: Address already in use".) Prints the job's state.
 release_if_held() {
   local job=$1 state reason
   state=$(job_field "$job" JobState)
   reason=$(job_field "$job" Reason)
-  if [[ $state == PENDING && $reason == BeginTime ]]; then
+  if [[ $state == PENDING && $reason == BeginTime ]] && ! slurm_cluster_stepd_alive; then
     scontrol update jobid="$job" StartTime=now
   fi
   echo "$state"

@@ -96,7 +96,7 @@ slurm_cluster_start() {
 
   dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$d/munge/munge.key"
-  munged --socket="$d/munge/munge.socket" --key-file="$d/munge/munge.key" --pid-file="$d/run/munged.pid" \
+  SLURM_CLUSTER_OWNER=$d munged --socket="$d/munge/munge.socket" --key-file="$d/munge/munge.key" --pid-file="$d/run/munged.pid" \
     --log-file="$d/log/munged.log" --seed-file="$d/munge/munged.seed" ||
     { slurm_cluster_log "munged did not start"; return 1; }
 
@@ -146,9 +146,9 @@ PartitionName=debug Nodes=$SLURM_CLUSTER_NODE Default=YES MaxTime=INFINITE State
 EOF
   export SLURM_CONF=$d/slurm.conf
 
-  slurmctld -i -f "$SLURM_CONF" ||
+  SLURM_CLUSTER_OWNER=$d slurmctld -i -f "$SLURM_CONF" ||
     { slurm_cluster_log "slurmctld did not start"; return 1; }
-  slurmd -N "$SLURM_CLUSTER_NODE" -f "$SLURM_CONF" ||
+  SLURM_CLUSTER_OWNER=$d slurmd -N "$SLURM_CLUSTER_NODE" -f "$SLURM_CONF" ||
     { slurm_cluster_log "slurmd did not start"; return 1; }
   if ! slurm_cluster_wait_for 60 slurm_cluster_node_idle; then
     slurm_cluster_log "node $SLURM_CLUSTER_NODE not idle after 60 s:"
@@ -158,19 +158,44 @@ EOF
   slurm_cluster_log "up in $d (slurmctld :$ctld_port, slurmd :$slurmd_port)"
 }
 
-# Pids of the processes that carry our SLURM_CONF in their environment: slurmd, slurmctld, every
-# slurmstepd and job process they started. slurmstepd outlives slurmd, so it is found this way rather than
-# as a child.
+# Whether process PID belongs to this cluster: the daemons (SLURM_CLUSTER_OWNER, set only in their
+# environment), slurmstepd (it overwrites its environment with its title, but works in the cluster's log
+# directory), or a job's process (SLURM_JOB_ID set and our SLURM_CONF). The test script itself has our
+# SLURM_CONF but no job id, so it never matches.
+slurm_cluster_is_own() {
+  local environ=/proc/$1/environ cwd
+  cwd=$(readlink "/proc/$1/cwd" 2>/dev/null) || return 1
+  [[ $cwd == "$SLURM_CLUSTER_DIR" || $cwd == "$SLURM_CLUSTER_DIR"/* ]] && return 0
+  grep -qzxF "SLURM_CLUSTER_OWNER=$SLURM_CLUSTER_DIR" 2>/dev/null <"$environ" && return 0
+  grep -qzxF "SLURM_CONF=$SLURM_CLUSTER_DIR/slurm.conf" 2>/dev/null <"$environ" &&
+    grep -qz '^SLURM_JOB_ID=' 2>/dev/null <"$environ"
+}
+
+# Pids of this cluster's processes: slurmd, slurmctld, every slurmstepd and job process they started.
+# slurmstepd outlives slurmd, so it is found this way rather than as a child.
 slurm_cluster_own_pids() {
   local environ pid
   for environ in /proc/[0-9]*/environ; do
     pid=${environ#/proc/}
     pid=${pid%/environ}
     [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    if tr '\0' '\n' 2>/dev/null <"$environ" | grep -qxF "SLURM_CONF=$SLURM_CLUSTER_DIR/slurm.conf"; then
-      echo "$pid"
-    fi
+    slurm_cluster_is_own "$pid" && echo "$pid"
   done
+  return 0
+}
+
+# Whether a slurmstepd of this cluster is still alive (a finished or requeued job's steps are cleaned up
+# after the controller already counts the job as done).
+slurm_cluster_stepd_alive() {
+  local comm_file comm pid
+  for comm_file in /proc/[0-9]*/comm; do
+    read -r comm 2>/dev/null <"$comm_file" || continue
+    [[ $comm == slurmstepd ]] || continue
+    pid=${comm_file#/proc/}
+    pid=${pid%/comm}
+    slurm_cluster_is_own "$pid" && return 0
+  done
+  return 1
 }
 
 slurm_cluster_no_active_jobs() { [[ -z $(squeue --noheader --states=RUNNING,COMPLETING 2>/dev/null) ]]; }
