@@ -114,4 +114,31 @@ if os.path.basename(latest.rstrip("/")) != f"step-{steps:08d}":
 print(f"stopped at step {stopped_at} with checkpoint {stop_dir}, resumed at {stopped_at + 1}, "
       f"finished at {steps}; steps {all_steps[0]}..{steps} each logged once")
 EOF
-echo "PASS: USR1 -> checkpoint -> requeue -> resume -> complete, via $launcher"
+
+# A continuation at another size: a new job with CAGCL_RUN_DIR and 1 rank instead of 2 resumes the
+# finished run from its last checkpoint and trains 4 more steps (the optimizer state is re-split).
+more=$((steps + 4))
+job2=$(CAGCL_BIN=$cagcl CAGCL_CONFIG=tiny CAGCL_DATA=$work/data CAGCL_RUN_DIR=$run CAGCL_STEPS=$more \
+  CAGCL_LAUNCHER=$launcher \
+  sbatch --parsable --job-name=resize-test --chdir="$work" --output="$work/job2.out" --nodes=1 \
+  --ntasks-per-node=1 --gpus-per-node=0 --cpus-per-task=1 --time=10 \
+  "$root/slurm/train.sbatch" --set train.checkpoint_every=100000 --set train.val_every=100000)
+echo "submitted job $job2: continue $run with 1 rank to step $more"
+wait_for_state 120 "$job2" COMPLETED || { cat "$work/job2.out" >&2; fail "job $job2 (1 rank) did not complete"; }
+python3 - "$metrics" "$steps" "$more" <<'EOF'
+import json, sys
+
+path, steps, more = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+events = [json.loads(line) for line in open(path) if line.strip()]
+starts = [i for i, e in enumerate(events) if e["event"] == "start"]
+if len(starts) != 3:
+    sys.exit(f"FAIL: {path}: {len(starts)} start events after the 1-rank continuation, expected 3")
+sizes = [events[i].get("world_size") for i in starts]
+if sizes != [2, 2, 1]:
+    sys.exit(f"FAIL: {path}: world sizes of the starts {sizes}, expected [2, 2, 1]")
+cont = [e["step"] for e in events[starts[-1]:] if e["event"] == "step"]
+if cont != list(range(steps + 1, more + 1)):
+    sys.exit(f"FAIL: {path}: the 1-rank continuation logged steps {cont}, expected {steps + 1}..{more}")
+print(f"continued at world size 1: steps {steps + 1}..{more}")
+EOF
+echo "PASS: USR1 -> checkpoint -> requeue -> resume -> complete, then a 1-rank continuation, via $launcher"
