@@ -27,7 +27,7 @@ expect_arguments() {
 }
 
 expect_arguments "srun --mpi=pmix --kill-on-bad-exit=1 cagcl train --config base --out /submit/runs/cagcl-1234 --resume auto --set train.lr=2e-4"
-expect_arguments "mpirun -np 8 --bind-to none -x OMP_NUM_THREADS -x OMP_PROC_BIND -x NCCL_DEBUG --map-by ppr:4:node$([[ $(id -u) -eq 0 ]] && echo ' --allow-run-as-root') /opt/cagcl train --config small --out /submit/runs/cagcl-1234 --resume auto --steps 100 --metrics-port 9500 --set train.lr=2e-4" \
+expect_arguments "mpirun -np 8 --bind-to none -x OMP_NUM_THREADS -x NCCL_DEBUG --map-by ppr:4:node$([[ $(id -u) -eq 0 ]] && echo ' --allow-run-as-root') /opt/cagcl train --config small --out /submit/runs/cagcl-1234 --resume auto --steps 100 --metrics-port 9500 --set train.lr=2e-4" \
   CAGCL_LAUNCHER=mpirun CAGCL_BIN=/opt/cagcl CAGCL_CONFIG=small CAGCL_STEPS=100 CAGCL_METRICS_PORT=9500
 
 # Array tasks get their own run dir (%A_%a); a job name with odd characters becomes a safe directory name.
