@@ -15,6 +15,12 @@ PACKAGES=(
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
   python3-matplotlib                  # cagcl eval draws its report plots (eval/plot_report.py)
   prometheus                          # promtool and the server of the monitoring tests (docs/monitoring.md)
+  # tests/slurm: a throw-away one-node Slurm the tests start on loopback with their own config and munge key.
+  # Installing these starts nothing that tests rely on (policy-rc.d or no systemd: nothing starts; with
+  # systemd, slurmd/slurmctld start only where /etc/slurm/slurm.conf exists, and the system munged uses its
+  # own socket and key, never the tests').
+  slurm-wlm munge
+  shellcheck                          # slurm/*.sbatch and the test scripts must pass it (CTest slurm.shellcheck)
 )
 
 missing=()

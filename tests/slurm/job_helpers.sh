@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Small helpers for the Slurm tests: read a job's fields, wait for states, release requeued jobs.
+# Sourced after slurm_cluster.sh (uses slurm_cluster_wait_for).
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# job_field JOB FIELD: one field of `scontrol show job` (e.g. JobState, Restarts, Reason, ExitCode).
+job_field() {
+  scontrol show job --oneliner "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+job_has_state() { [[ $(job_field "$1" JobState) == "$2" ]]; }
+job_has_restarts() { [[ $(job_field "$1" Restarts) -ge $2 ]]; }
+file_has_line() { [[ -f $1 ]] && grep -qF -- "$2" "$1"; }
+file_matches() { [[ -f $1 ]] && grep -qE -- "$2" "$1"; }
+
+wait_for_output() { slurm_cluster_wait_for "$1" file_has_line "$2" "$3"; }
+wait_for_match() { slurm_cluster_wait_for "$1" file_matches "$2" "$3"; }
+wait_for_restarts() { slurm_cluster_wait_for "$1" job_has_restarts "$2" "$3"; }
+
+# A requeued job waits for its BeginTime (Slurm holds it back for about two minutes, time in which the
+# previous start's steps are cleaned up on the node); a test does not want to wait that long, so it
+# releases the job once it is pending for that reason and no slurmstepd of the previous start is left.
+# (Released earlier, the new step can meet the old one's PMIx socket: "Cannot bind() UNIX socket
+# .../stepd.slurm.pmix.J.0: Address already in use".) Prints the job's state.
+release_if_held() {
+  local job=$1 state reason
+  state=$(job_field "$job" JobState)
+  reason=$(job_field "$job" Reason)
+  if [[ $state == PENDING && $reason == BeginTime ]] && ! slurm_cluster_stepd_alive; then
+    scontrol update jobid="$job" StartTime=now
+  fi
+  echo "$state"
+}
+
+job_not_pending() { [[ $(release_if_held "$1") != PENDING ]]; }
+release_when_held() { slurm_cluster_wait_for "$2" job_not_pending "$1" || true; }
+
+# wait_for_state SECONDS JOB STATE: waits until JOB is in STATE, releasing it whenever it is held after a
+# requeue. Fails early when the job ends in another final state.
+wait_for_state() {
+  local seconds=$1 job=$2 wanted=$3 state deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    state=$(release_if_held "$job")
+    [[ $state == "$wanted" ]] && return 0
+    case $state in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE)
+        echo "job $job ended $state (exit $(job_field "$job" ExitCode)), expected $wanted" >&2
+        return 1
+        ;;
+    esac
+    sleep 0.2
+  done
+  echo "job $job is $state after ${seconds}s, expected $wanted" >&2
+  return 1
+}
+
+expect_line() {
+  file_has_line "$1" "$2" || fail "no line '$2' in $1"
+}
