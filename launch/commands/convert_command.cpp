@@ -95,7 +95,6 @@ void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, std
 }
 
 void run_ct_rate(const CtRateOptions& o) {
-  Runtime runtime(nullptr, nullptr, RuntimeOptions{1, false});
   const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
   data::ct_rate::VolumeConvertOptions volume;
   volume.spacing = parse_triple<double>(o.spacing, ',', "--spacing");
@@ -154,6 +153,9 @@ void run_ct_rate(const CtRateOptions& o) {
                     {"spacing", volume.spacing},
                     {"margin", volume.margin},
                     {"geometry", o.geometry}};
+  // MPI starts only once every flag and input file checked out: before it, a bad one is a plain exit code
+  // naming it; after it, an escaping error aborts every rank.
+  Runtime runtime(nullptr, nullptr, RuntimeOptions{1, false});
   spdlog::info("convert ct-rate: {} volume(s) under {}, masks {}, rank {}/{}", inputs.volumes.size(), o.root, o.masks,
                runtime.rank(), runtime.world_size());
   runtime.run_or_abort([&] {

@@ -82,9 +82,9 @@ class EvalCommandTest : public ::testing::Test {
     model::write_safetensors((dir_ / "model.safetensors").string(), tensors);
   }
 
-  std::string eval_args(const std::string& out) const {
+  std::string eval_args(const std::string& out, const std::string& split = "all") const {
     return " eval --checkpoint '" + (dir_ / "model.safetensors").string() + "' --config tiny --data '" +
-           (dir_ / "data").string() + "' --split all --bootstrap 40 --no-plots --threads 1 --out '" +
+           (dir_ / "data").string() + "' --split " + split + " --bootstrap 40 --no-plots --threads 1 --out '" +
            (dir_ / out).string() + "'";
   }
 
@@ -123,7 +123,7 @@ TEST_F(EvalCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
   const auto templates = run(cagcl() + eval_args("x") + " --templates fvlm,nonsense");
   EXPECT_EQ(templates.exit_code, 2);
   EXPECT_NE(templates.out.find("nonsense"), std::string::npos) << templates.out;
-  const auto split = run(cagcl() + eval_args("x") + " --split test");
+  const auto split = run(cagcl() + eval_args("x", "test"));
   EXPECT_EQ(split.exit_code, 2);
   EXPECT_NE(split.out.find("--split test"), std::string::npos) << split.out;
 }

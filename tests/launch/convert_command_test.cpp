@@ -47,9 +47,9 @@ class ConvertCommand : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string raw() const { return (dir_ / "raw").string(); }
-  std::string convert_args(const std::string& out) const {
+  std::string convert_args(const std::string& out, const std::string& spacing = "10,7.5,7.5") const {
     return " convert ct-rate --root '" + raw() + "/dataset' --masks '" + raw() + "/totalsegmentator' --out '" +
-           (dir_ / out).string() + "' --spacing 10,7.5,7.5 --volumes-per-shard 2 --compression deflate+shuffle";
+           (dir_ / out).string() + "' --spacing " + spacing + " --volumes-per-shard 2 --compression deflate+shuffle";
   }
   std::filesystem::path dir_;
 };
@@ -97,7 +97,7 @@ TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
 }
 
 TEST_F(ConvertCommand, BadFlagsNameTheFlag) {
-  const Outcome r = run(cagcl() + convert_args("out") + " --spacing 0,1,1");
+  const Outcome r = run(cagcl() + convert_args("out", "0,1,1"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--spacing"), std::string::npos) << r.out;
   const Outcome g = run(cagcl() + convert_args("out") + " --geometry magic");
