@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-file", log.file, "also append log lines to this file");
 
   std::vector<Command> commands = {add_synth_command(app), add_inspect_command(app), add_config_command(app),
-                                   add_tokenize_command(app), add_train_command(app)};
+                                   add_tokenize_command(app), add_export_command(app), add_train_command(app)};
 
   try {
     app.parse(argc, argv);

@@ -21,6 +21,7 @@ Command add_synth_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
 
 // Adds the shared `--config FILE|PRESET` and `--set key.path=value` options; returns nothing, fills refs.
 void add_config_options(CLI::App& command, std::string& config_source, std::vector<std::string>& overrides);

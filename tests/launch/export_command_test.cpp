@@ -1,0 +1,81 @@
+// `cagcl export` end to end: the executable reads a checkpoint directory and writes the weights.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <sys/wait.h>
+
+#include "model/safetensors.hpp"
+
+namespace cagcl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string out;
+};
+
+Result run_cagcl(const std::string& args) {
+  const std::string command = std::string("'") + CAGCL_BINARY + "' " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class ExportCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / "cagcl_export_command_test";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "step-00000002");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {
+  model::write_safetensors((dir_ / "step-00000002" / "model.safetensors").string(),
+                           {{"tau_local", torch::full({}, 0.07)}, {"text.bert.embeddings.LayerNorm.bias", torch::ones({4})}},
+                           {{"config_hash", "0123"}});
+  const auto out = (dir_ / "exported.safetensors").string();
+  const Result r = run_cagcl("export --checkpoint '" + (dir_ / "step-00000002").string() + "' --out '" + out + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::map<std::string, std::string> metadata;
+  const auto tensors = model::read_safetensors(out, metadata);
+  EXPECT_EQ(tensors.size(), 2u);
+  EXPECT_EQ(metadata.at("config_hash"), "0123");
+  EXPECT_EQ(metadata.at("format"), "pt");
+}
+
+TEST_F(ExportCommandTest, BadCheckpointIsAnErrorNamingIt) {
+  const Result missing = run_cagcl("export --checkpoint '" + (dir_ / "nothing").string() + "' --out '" +
+                                   (dir_ / "x.safetensors").string() + "'");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("nothing"), std::string::npos) << missing.out;
+  const auto junk = (dir_ / "junk.safetensors").string();
+  std::ofstream(junk) << "not safetensors";
+  const Result bad = run_cagcl("export --checkpoint '" + junk + "' --out '" + (dir_ / "x.safetensors").string() + "'");
+  EXPECT_EQ(bad.exit_code, 3) << bad.out;
+  EXPECT_NE(bad.out.find("junk.safetensors"), std::string::npos) << bad.out;
+  EXPECT_FALSE(fs::exists(dir_ / "x.safetensors"));
+}
+
+TEST_F(ExportCommandTest, HasHelp) {
+  const Result r = run_cagcl("export --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--bert-only"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace cagcl
