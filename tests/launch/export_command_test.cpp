@@ -36,7 +36,9 @@ Result run_cagcl(const std::string& args) {
 class ExportCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / "cagcl_export_command_test";
+    // One directory per test: CTest runs the tests of this fixture in parallel processes.
+    dir_ = fs::temp_directory_path() /
+           ("cagcl_export_command_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "step-00000002");
   }
