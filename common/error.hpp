@@ -13,6 +13,7 @@ enum class ExitCode : int {
   usage = 2,          // bad command line / config
   data = 3,           // bad or corrupt input file
   io = 4,             // cannot read or write a file
+  stopped = 5,        // training stopped early (SIGUSR1/SIGTERM or --stop-after-steps) after a checkpoint; resume it
 };
 
 class Error : public std::runtime_error {

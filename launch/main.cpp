@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = {add_synth_command(app), add_inspect_command(app), add_config_command(app),
                                    add_tokenize_command(app), add_export_command(app), add_convert_command(app),
-                                   add_eval_command(app)};
+                                   add_eval_command(app), add_train_command(app)};
 
   try {
     app.parse(argc, argv);
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     for (auto& command : commands) {
       if (command.parser->parsed()) command.run();
     }
-    return 0;
+    return command_exit_code();
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(e.code());

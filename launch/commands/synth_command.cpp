@@ -16,6 +16,7 @@
 #include "data/vocab_builder.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
+#include "launch/commands/synth.hpp"
 
 namespace cagcl {
 namespace {
@@ -23,17 +24,7 @@ namespace {
 // Listed in the manifest's generator JSON as "vocab".
 constexpr const char* kVocabFileName = "vocab.txt";
 
-struct SynthOptions {
-  std::string out;
-  int64_t volumes = 64;
-  int64_t shards = 1;
-  uint64_t seed = 42;
-  std::string size = "64x128x128";
-  std::string spacing;
-  double valid_fraction = 0.2;
-  int64_t threads = 0;
-  std::string format = "shards";
-};
+}  // namespace
 
 void run_synth(const SynthOptions& o) {
   data::phantom::PhantomOptions phantom;
@@ -109,8 +100,6 @@ void run_synth(const SynthOptions& o) {
   spdlog::info("synth: wrote {} samples in {} shard(s) to {} in {}", manifest.num_samples(), manifest.shards.size(),
                o.out, format_duration(progress.elapsed_seconds()));
 }
-
-}  // namespace
 
 Command add_synth_command(CLI::App& app) {
   auto o = std::make_shared<SynthOptions>();

@@ -1,0 +1,265 @@
+// `cagcl train` end to end under mpirun on the `tiny` preset: stop/resume bit-exactness, a rank killed in the
+// middle of a checkpoint, damaged checkpoints, resuming on 1 and 4 ranks, ZeRO-1, SIGUSR1, config changes.
+// One reference run (2 ranks, 6 steps, checkpoints at 3 and 6) is made once and shared through the file
+// system (tests run as separate processes under CTest; a file lock serialises its creation).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/checksum.hpp"
+
+namespace cagcl {
+namespace {
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+};
+
+// fork/exec with an argument vector; output captured in a file. `env` entries are NAME=VALUE.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& env = {}) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Run wait_for(pid_t pid, const fs::path& log) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), text.str()};
+}
+
+std::vector<std::string> mpirun(int np, std::vector<std::string> args) {
+  std::vector<std::string> argv = {CAGCL_MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(np),
+                                   CAGCL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+fs::path work_root() { return fs::path(CAGCL_TEST_WORK_DIR) / "train_cli"; }
+
+Run run(const std::vector<std::string>& argv, const std::string& name, const std::vector<std::string>& env = {}) {
+  const auto log = work_root() / (name + ".log");
+  return wait_for(spawn(argv, log, env), log);
+}
+
+// Global loss per step from RUN/metrics.jsonl; a step logged twice (resumed run) keeps its last value.
+std::map<int64_t, double> losses(const fs::path& run_dir) {
+  std::map<int64_t, double> out;
+  std::ifstream in(run_dir / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["event"] == "step") out[j["step"].get<int64_t>()] = j["loss"].get<double>();
+  }
+  return out;
+}
+
+std::string latest(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "checkpoints" / "LATEST");
+  std::string name;
+  in >> name;
+  return name;
+}
+
+std::string model_sha(const fs::path& run_dir, const std::string& step) {
+  return sha256_file(run_dir / "checkpoints" / step / "model.safetensors");
+}
+
+std::vector<std::string> tiny(const fs::path& out, std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", out.string()};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// The shared dataset and reference run, made by whichever test gets here first.
+const fs::path& reference() {
+  static const fs::path ref = work_root() / "reference";
+  static bool ready = false;
+  if (ready) return ref;
+  fs::create_directories(work_root());
+  const int lock = ::open((work_root() / "lock").c_str(), O_RDWR | O_CREAT, 0644);
+  flock(lock, LOCK_EX);
+  if (!fs::exists(work_root() / "reference.done")) {
+    fs::remove_all(work_root() / "data");
+    fs::remove_all(ref);
+    const auto synth = run({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes", "16", "--shards",
+                            "2", "--size", "32x64x64", "--seed", "7"},
+                           "synth");
+    EXPECT_EQ(synth.exit_code, 0) << synth.output;
+    const auto r = run(mpirun(2, tiny(ref)), "reference");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    if (r.exit_code == 0) std::ofstream(work_root() / "reference.done") << "ok\n";
+  }
+  flock(lock, LOCK_UN);
+  ::close(lock);
+  ready = true;
+  return ref;
+}
+
+fs::path fresh(const std::string& name) {
+  const auto dir = work_root() / name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+TEST(TrainCli, ReferenceRunTrainsCheckpointsAndValidates) {
+  const auto& ref = reference();
+  const auto l = losses(ref);
+  ASSERT_EQ(l.size(), 6u);
+  for (const auto& [step, loss] : l) EXPECT_TRUE(std::isfinite(loss)) << step;
+  EXPECT_EQ(latest(ref), "step-00000006");
+  EXPECT_TRUE(fs::exists(ref / "checkpoints" / "step-00000003" / "manifest.json"));
+  EXPECT_TRUE(fs::exists(ref / "checkpoints" / "step-00000006" / "optimizer-rank-00001-of-00002.safetensors"));
+  EXPECT_TRUE(fs::exists(ref / "config.yaml"));
+  std::ifstream in(ref / "metrics.jsonl");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"event\":\"validation\""), std::string::npos);
+}
+
+TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
+  const auto& ref = reference();
+  const auto out = fresh("stop_resume");
+  const auto first = run(mpirun(2, tiny(out, {"--stop-after-steps", "2"})), "stop_resume_1");
+  ASSERT_EQ(first.exit_code, 5) << first.output;
+  EXPECT_EQ(latest(out), "step-00000002");
+  const auto second = run(mpirun(2, tiny(out, {"--resume", "auto"})), "stop_resume_2");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(losses(out), losses(ref));  // exact: every step's loss, bit for bit
+  EXPECT_EQ(model_sha(out, "step-00000006"), model_sha(ref, "step-00000006"));
+}
+
+TEST(TrainCli, RankKilledInTheMiddleOfACheckpointResumesFromThePreviousOne) {
+  const auto& ref = reference();
+  const auto out = fresh("killed");
+  const auto crashed = run(mpirun(2, tiny(out)), "killed_1", {"CAGCL_DEBUG_KILL_IN_CHECKPOINT=1:6"});
+  ASSERT_NE(crashed.exit_code, 0) << crashed.output;
+  EXPECT_EQ(latest(out), "step-00000003");
+  EXPECT_FALSE(fs::exists(out / "checkpoints" / "step-00000006" / "manifest.json"));
+  const auto resumed = run(mpirun(2, tiny(out, {"--resume", "auto"})), "killed_2");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(losses(out), losses(ref));
+  EXPECT_EQ(model_sha(out, "step-00000006"), model_sha(ref, "step-00000006"));
+}
+
+TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
+  const auto& ref = reference();
+  const auto out = fresh("corrupt");
+  fs::copy(ref, out, fs::copy_options::recursive);
+  const auto shard = out / "checkpoints" / "step-00000006" / "optimizer-rank-00001-of-00002.safetensors";
+  {
+    std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(shard) / 2));
+    f.put('\x55');
+    f.put('\xaa');
+  }
+  // A longer schedule, so that there is work left after the fallback to step 3.
+  const auto r = run(mpirun(2, tiny(out, {"--resume", "auto", "--steps", "7"})), "corrupt");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("SHA-256 differs"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("optimizer-rank-00001-of-00002.safetensors"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos) << r.output;
+  EXPECT_EQ(latest(out), "step-00000007");
+}
+
+// Same global batch (2 x 2 = 1 x 4 = 4 x 1): the same samples in the same order, so the continued loss curve
+// matches the 2-rank one up to float rounding of the reductions.
+void expect_resume_on(int np, int batch, const std::string& name) {
+  const auto& ref = reference();
+  const auto out = fresh(name);
+  const auto r = run(mpirun(np, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
+                                           "train.batch_size=" + std::to_string(batch)})),
+                     name);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("world size 2 -> " + std::to_string(np)), std::string::npos) << r.output;
+  const auto mine = losses(out), theirs = losses(ref);
+  ASSERT_EQ(mine.size(), 3u);
+  for (const auto& [step, loss] : mine) EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
+}
+
+TEST(TrainCli, ResumesTwoRankCheckpointOnOneRank) { expect_resume_on(1, 4, "resume_np1"); }
+TEST(TrainCli, ResumesTwoRankCheckpointOnFourRanks) { expect_resume_on(4, 1, "resume_np4"); }
+
+TEST(TrainCli, Zero1GivesTheLossesOfPlainAdamW) {
+  const auto& ref = reference();
+  const auto out = fresh("zero1");
+  const auto r = run(mpirun(2, tiny(out, {"--set", "train.zero1=true"})), "zero1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto mine = losses(out), theirs = losses(ref);
+  ASSERT_EQ(mine.size(), theirs.size());
+  for (const auto& [step, loss] : mine) EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
+}
+
+TEST(TrainCli, SigusrStopsAtAStepBoundaryWithACheckpointAndExitCode5) {
+  reference();
+  const auto out = fresh("signal");
+  const auto log = work_root() / "signal.log";
+  const pid_t pid = spawn(mpirun(2, tiny(out, {"--steps", "100000", "--checkpoint-every", "0"})), log);
+  // Wait for the first step, then signal mpirun, which forwards SIGUSR1 to the ranks.
+  bool started = false;
+  for (int i = 0; i < 600 && !started; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    started = !losses(out).empty();
+  }
+  ASSERT_TRUE(started) << "no step within 60 s";
+  kill(pid, SIGUSR1);
+  const auto r = wait_for(pid, log);
+  ASSERT_EQ(r.exit_code, 5) << r.output;
+  EXPECT_NE(r.output.find("stop requested by signal"), std::string::npos) << r.output;
+  const auto l = losses(out);
+  ASSERT_FALSE(l.empty());
+  EXPECT_EQ(latest(out), "step-" + std::string(8 - std::to_string(l.rbegin()->first).size(), '0') + std::to_string(l.rbegin()->first));
+}
+
+TEST(TrainCli, ResumeWithAnotherModelShapeIsRefusedNamingTheKey) {
+  const auto& ref = reference();
+  const auto out = fresh("shape");
+  const auto r = run(mpirun(2, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
+                                          "vision.depth=3", "--set", "vision.return_layers=[1,3]"})),
+                     "shape");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("vision.depth: 2 in the checkpoint, 3 now"), std::string::npos) << r.output;
+}
+
+TEST(TrainCli, FreshRunRefusesARunDirectoryWithCheckpoints) {
+  const auto& ref = reference();
+  const auto r = run({CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", ref.string()},
+                     "refuse");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--resume auto"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace cagcl

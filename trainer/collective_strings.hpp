@@ -1,0 +1,16 @@
+#pragma once
+// Small strings over a Communicator (manifest fragments, a checkpoint path chosen by rank 0): tensors of bytes on
+// the communicator's device, so they work on every backend.
+#include <string>
+#include <vector>
+
+#include "comm/communicator.hpp"
+
+namespace cagcl::trainer {
+
+// Every rank's string, in rank order, on every rank.
+std::vector<std::string> all_gather_strings(Communicator& comm, const std::string& mine);
+// Root's string on every rank.
+std::string broadcast_string(Communicator& comm, const std::string& value, int root = 0);
+
+}  // namespace cagcl::trainer

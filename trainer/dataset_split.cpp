@@ -1,0 +1,38 @@
+#include "trainer/dataset_split.hpp"
+
+#include "common/error.hpp"
+
+namespace cagcl::trainer {
+
+SplitIndex index_splits(const data::Dataset& dataset) {
+  SplitIndex index;
+  for (int64_t i = 0; i < dataset.size(); ++i) {
+    const auto sample = dataset.read_metadata(i);
+    if (sample.split == "train") index.train.push_back(i);
+    else if (sample.split == "valid") index.valid.push_back(i);
+    else
+      throw DataError(dataset.dir().string() + ": sample " + std::to_string(i) + " ('" + sample.name + "'): split '" +
+                      sample.split + "' is neither 'train' nor 'valid'");
+  }
+  return index;
+}
+
+data::SampleSource subset_source(const data::Dataset& dataset, std::shared_ptr<const std::vector<int64_t>> indices) {
+  auto inner = data::dataset_source(dataset);
+  return [inner, indices](int64_t position) {
+    if (position < 0 || position >= static_cast<int64_t>(indices->size()))
+      throw DataError("split position " + std::to_string(position) + " out of range");
+    return inner((*indices)[static_cast<size_t>(position)]);
+  };
+}
+
+std::vector<int64_t> subset_shard_sizes(const data::Dataset& dataset, const std::vector<int64_t>& indices) {
+  std::vector<int64_t> sizes(dataset.shards().size(), 0);
+  for (const int64_t i : indices) ++sizes[dataset.locate(i).first];
+  std::vector<int64_t> nonempty;
+  for (const int64_t s : sizes)
+    if (s > 0) nonempty.push_back(s);
+  return nonempty;
+}
+
+}  // namespace cagcl::trainer

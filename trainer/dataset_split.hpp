@@ -1,0 +1,28 @@
+#pragma once
+// The samples of one split ("train" / "valid", each sample's `split` attribute) as global indices, and a
+// SampleSource over them: the sampler shuffles positions 0..n-1 of the split, the source maps them to the
+// dataset's global indices. Patients never straddle splits (the dataset's writer guarantees it).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "data/loader.hpp"
+
+namespace cagcl::trainer {
+
+struct SplitIndex {
+  std::vector<int64_t> train, valid;  // global indices, ascending
+};
+
+// Reads every sample's metadata once (no voxels).
+SplitIndex index_splits(const data::Dataset& dataset);
+
+// A source over `indices` (position i -> dataset sample indices[i]). `dataset` must outlive it.
+data::SampleSource subset_source(const data::Dataset& dataset, std::shared_ptr<const std::vector<int64_t>> indices);
+
+// Per-shard sample counts of `indices` (for the shard-aware sampler), in shard order.
+std::vector<int64_t> subset_shard_sizes(const data::Dataset& dataset, const std::vector<int64_t>& indices);
+
+}  // namespace cagcl::trainer

@@ -1,0 +1,73 @@
+#include "trainer/metrics_log.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "common/error.hpp"
+
+namespace cagcl::trainer {
+namespace {
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+nlohmann::json to_json(const StepReport& r) {
+  return {{"event", "step"},
+          {"step", r.step},
+          {"total_steps", r.total_steps},
+          {"epoch", r.epoch},
+          {"loss", r.loss_total},
+          {"loss_local", r.loss_local},
+          {"loss_global", r.loss_global},
+          {"lr", r.lr},
+          {"tau_local", r.tau_local},
+          {"tau_global", r.tau_global},
+          {"grad_norm", r.grad_norm},
+          {"samples", r.samples},
+          {"global_samples", r.global_samples},
+          {"step_seconds", r.step_seconds},
+          {"data_wait_seconds", r.data_wait_seconds},
+          {"comm_seconds", r.comm_seconds},
+          {"text_collapse_index", r.text_collapse_index},
+          {"bad_samples", r.bad_samples},
+          {"memory_bytes", r.memory_bytes},
+          {"time", unix_now()}};
+}
+
+nlohmann::json to_json(const ValidationReport& r) {
+  return {{"event", "validation"}, {"step", r.step}, {"loss", r.loss_total}, {"loss_local", r.loss_local},
+          {"loss_global", r.loss_global}, {"time", unix_now()}};
+}
+
+nlohmann::json to_json(const CheckpointReport& r) {
+  return {{"event", "checkpoint"}, {"step", r.step}, {"ok", r.ok}, {"seconds", r.seconds}, {"bytes", r.bytes},
+          {"time", r.unix_time}};
+}
+
+MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "a");
+  if (!file_) throw IoError(path.string() + ": cannot open the metrics log for appending: " + std::strerror(errno));
+}
+
+MetricsLog::~MetricsLog() {
+  if (file_) std::fclose(file_);
+}
+
+void MetricsLog::write(const nlohmann::json& line) {
+  const std::string text = line.dump() + "\n";
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
+    throw IoError(path_.string() + ": cannot append to the metrics log: " + std::strerror(errno));
+}
+
+void MetricsLog::on_start(const RunInfo& info) {
+  write({{"event", "start"}, {"run", info.run}, {"job_id", info.job_id}, {"world_size", info.world_size},
+         {"restarts", info.restarts}, {"time", unix_now()}});
+}
+void MetricsLog::on_step(const StepReport& report) { write(to_json(report)); }
+void MetricsLog::on_validation(const ValidationReport& report) { write(to_json(report)); }
+void MetricsLog::on_checkpoint(const CheckpointReport& report) { write(to_json(report)); }
+void MetricsLog::on_finish() { write({{"event", "finish"}, {"time", unix_now()}}); }
+
+}  // namespace cagcl::trainer

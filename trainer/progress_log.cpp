@@ -1,0 +1,44 @@
+#include "trainer/progress_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/progress.hpp"
+
+namespace cagcl::trainer {
+
+ProgressLog::ProgressLog(int64_t every) : every_(std::max<int64_t>(1, every)) {}
+
+void ProgressLog::on_step(const StepReport& r) {
+  ++steps_;
+  ++total_steps_done_;
+  seconds_ += r.step_seconds;
+  total_seconds_ += r.step_seconds;
+  data_ += r.data_wait_seconds;
+  comm_ += r.comm_seconds;
+  samples_ += r.global_samples;
+  if (r.step % every_ != 0 && r.step != r.total_steps) return;
+  const double eta = total_seconds_ / static_cast<double>(total_steps_done_) * static_cast<double>(r.total_steps - r.step);
+  const double rate = seconds_ > 0 ? static_cast<double>(samples_) / seconds_ : 0.0;
+  spdlog::info("step {}/{} | loss {:.4f} (local {:.4f}, global {:.4f}) | lr {:.2e} | tau {:.4f} | grad {:.3f} | "
+               "{:.1f} samples/s | data {:.0f}% comm {:.0f}% | ETA {}",
+               r.step, r.total_steps, r.loss_total, r.loss_local, r.loss_global, r.lr, r.tau_local, r.grad_norm, rate,
+               seconds_ > 0 ? 100.0 * data_ / seconds_ : 0.0, seconds_ > 0 ? 100.0 * comm_ / seconds_ : 0.0,
+               format_duration(eta));
+  steps_ = 0;
+  seconds_ = data_ = comm_ = 0;
+  samples_ = 0;
+}
+
+void ProgressLog::on_validation(const ValidationReport& r) {
+  spdlog::info("validation at step {}: loss {:.4f} (local {:.4f}, global {:.4f})", r.step, r.loss_total, r.loss_local,
+               r.loss_global);
+}
+
+void ProgressLog::on_checkpoint(const CheckpointReport& r) {
+  spdlog::info("checkpoint step {} {} in {:.2f} s ({:.1f} MB on this rank)", r.step, r.ok ? "committed" : "FAILED",
+               r.seconds, r.bytes / 1e6);
+}
+
+}  // namespace cagcl::trainer
