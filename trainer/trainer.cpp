@@ -335,10 +335,9 @@ TrainResult Trainer::run() {
     if (valid_indices->empty()) return std::nan("");
     torch::NoGradGuard no_grad;
     net->eval();
-    auto so = sampler_for(*valid_indices, false);
-    data::Sampler sampler(so);
+    data::Sampler sampler = sampler_for(*valid_indices, false);
+    const int64_t global_batch = sampler.global_batch();
     data::Loader loader(subset_source(dataset, valid_indices), sampler, 0, loader_options(config, dataset, false), text);
-    const int64_t global_batch = so.world_size * so.batch_size;
     const int64_t batches = (static_cast<int64_t>(valid_indices->size()) + global_batch - 1) / global_batch;
     auto sums = torch::zeros({3}, torch::kDouble);
     for (int64_t i = 0; i < batches; ++i) {
