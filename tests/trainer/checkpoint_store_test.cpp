@@ -155,7 +155,9 @@ TEST_F(CheckpointStoreTest, BackgroundSaveCommitsOnlyWhenFinished) {
   std::optional<CheckpointReport> committed;
   for (int i = 0; i < 2000 && !committed; ++i) {
     if (!(committed = store.poll())) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (!committed) EXPECT_EQ(latest(), "step-00000001");
+    if (!committed) {
+      EXPECT_EQ(latest(), "step-00000001");
+    }
   }
   ASSERT_TRUE(committed);
   EXPECT_EQ(committed->step, 2);
