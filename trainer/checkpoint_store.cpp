@@ -301,6 +301,31 @@ std::string resolve_checkpoint(const std::string& run_or_checkpoint) {
   throw DataError("no usable checkpoint in " + dir.string() + (reasons.empty() ? " (none saved yet)" : ": " + reasons));
 }
 
+std::vector<fs::path> set_aside_checkpoints_after(const fs::path& checkpoints_dir, int64_t step) {
+  std::vector<fs::path> moved;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(checkpoints_dir, ec)) {
+    const int64_t other = parse_step_dir_name(entry.path().filename().string());
+    if (other <= step || !entry.is_directory()) continue;
+    auto target = entry.path();
+    target += ".damaged";
+    for (int n = 1; fs::exists(target); ++n) {  // an earlier fallback may have left one of the same name
+      target = entry.path();
+      target += ".damaged-" + std::to_string(n);
+    }
+    fs::rename(entry.path(), target, ec);
+    if (ec) throw IoError(entry.path().string() + ": cannot rename to " + target.string() + ": " + ec.message());
+    moved.push_back(target);
+  }
+  if (ec) throw IoError(checkpoints_dir.string() + ": cannot list: " + ec.message());
+  std::ifstream in(checkpoints_dir / kLatestFileName);
+  std::string latest;
+  if (!(in >> latest) || latest != step_dir_name(step))
+    write_file_atomically(checkpoints_dir / kLatestFileName, step_dir_name(step) + "\n");
+  fsync_path(checkpoints_dir);
+  return moved;
+}
+
 LoadedCheckpoint load_checkpoint(const fs::path& step_dir) {
   LoadedCheckpoint loaded;
   loaded.dir = step_dir;

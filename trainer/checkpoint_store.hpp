@@ -90,6 +90,11 @@ CheckpointManifest verify_checkpoint(const std::filesystem::path& step_dir);
 // directory: the one LATEST names if it verifies, else the newest older one that does, logging why each newer
 // one was skipped. DataError when there is none. Returns the step directory's path.
 std::string resolve_checkpoint(const std::string& run_or_checkpoint);
+// After a resume fell back to `step` (newer checkpoints damaged): renames every newer step directory of
+// `checkpoints_dir` to `step-NNNNNNNN.damaged` (kept for inspection, never loaded, never pruned) and points
+// LATEST at `step`, so that the continued run can commit those steps again. Rank 0 only. Returns the renamed
+// directories.
+std::vector<std::filesystem::path> set_aside_checkpoints_after(const std::filesystem::path& checkpoints_dir, int64_t step);
 // Reads a step directory (verify it first). DataError naming the file and tensor on a mismatch with the manifest.
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& step_dir);
 

@@ -277,6 +277,11 @@ TrainResult Trainer::run() {
         spdlog::info("resume: world size {} -> {}: optimizer state resharded, sampler continues at global position {}",
                      m.world_size, world, position);
     }
+    std::error_code ec;
+    if (rank == 0 && fs::equivalent(fs::path(chosen).parent_path(), run_dir / "checkpoints", ec))
+      for (const auto& moved : set_aside_checkpoints_after(run_dir / "checkpoints", step))
+        spdlog::warn("resume: set aside {} (newer than the checkpoint resumed from; its steps are trained again)",
+                     moved.string());
     if (rank == 0)
       spdlog::info("resumed from {} (step {}, sampler position {}, epoch {})", chosen, step, position, m.epoch);
     result.checkpoint = chosen;

@@ -192,6 +192,8 @@ TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
   EXPECT_NE(r.output.find("optimizer-rank-00001-of-00002.safetensors"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos) << r.output;
   EXPECT_EQ(latest(out), "step-00000007");
+  // The damaged checkpoint is kept for inspection under another name, not deleted or overwritten.
+  EXPECT_TRUE(fs::exists(out / "checkpoints" / "step-00000006.damaged" / "optimizer-rank-00001-of-00002.safetensors"));
 }
 
 // Same global batch (2 x 2 = 1 x 4 = 4 x 1): the same samples in the same order, so the continued loss curve
