@@ -31,7 +31,6 @@ struct TrainerOptions {
   int64_t stop_after_steps = 0;     // > 0: stop this invocation after that many steps (checkpoint, ExitCode::stopped)
   bool requeue = false;             // on SIGUSR1/SIGTERM, rank 0 runs `scontrol requeue $SLURM_JOB_ID`
   bool background_checkpoints = false;  // write checkpoints on a thread, commit at a later step boundary
-  int metrics_port = 0;             // for the Prometheus exporter (monitoring/); 0 = none
   bool metrics_log = true;          // RUN/metrics.jsonl on rank 0
   bool progress_log = true;         // progress lines on rank 0
 };

@@ -15,6 +15,7 @@
 #include "launch/commands/command.hpp"
 #include "launch/commands/synth.hpp"
 #include "launch/config.hpp"
+#include "launch/monitoring_options.hpp"
 #include "launch/runtime.hpp"
 #include "trainer/trainer.hpp"
 
@@ -30,7 +31,7 @@ struct TrainCommandOptions {
   int64_t steps = 0;
   int64_t stop_after_steps = 0;
   int64_t checkpoint_every = -1;
-  int metrics_port = 0;
+  int metrics_port = -1;  // -1: the config's monitoring.port_base
   bool requeue = false;
   bool background_checkpoints = false;
   bool demo = false;  // no argument at all
@@ -61,8 +62,9 @@ int run_train(const TrainCommandOptions& o) {
   std::vector<std::string> overrides = o.overrides;
   if (o.steps < 0) throw UsageError("--steps " + std::to_string(o.steps) + ": must be >= 1");
   if (o.stop_after_steps < 0) throw UsageError("--stop-after-steps " + std::to_string(o.stop_after_steps) + ": must be >= 1");
-  if (o.metrics_port < 0 || o.metrics_port > 65535)
+  if (o.metrics_port < -1 || o.metrics_port > 65535)
     throw UsageError("--metrics-port " + std::to_string(o.metrics_port) + ": must be in [0, 65535]");
+  if (o.metrics_port >= 0) overrides.push_back("monitoring.port_base=" + std::to_string(o.metrics_port));
   if (o.steps > 0) overrides.push_back("train.steps=" + std::to_string(o.steps));
   if (o.checkpoint_every >= 0) overrides.push_back("train.checkpoint_every=" + std::to_string(o.checkpoint_every));
   if (!o.data.empty()) overrides.push_back("data.dir=\"" + o.data + "\"");
@@ -83,7 +85,6 @@ int run_train(const TrainCommandOptions& o) {
     options.stop_after_steps = o.stop_after_steps;
     options.requeue = o.requeue;
     options.background_checkpoints = o.background_checkpoints;
-    options.metrics_port = o.metrics_port;
     if (o.demo) synthesize_if_missing(config, options.data_dir, *comm);
 
     trainer::TrainerEnvironment environment;
@@ -98,6 +99,10 @@ int run_train(const TrainCommandOptions& o) {
     // ---- observers: every receiver of the step/validation/checkpoint reports is created here. The JSON-lines
     // metrics log (RUN/metrics.jsonl) and the progress lines are built into the Trainer (TrainerOptions). ----
     std::vector<std::shared_ptr<trainer::TrainingObserver>> observers;
+    if (auto exporter = make_prometheus_exporter(config.monitoring, runtime.local_rank())) {
+      spdlog::info("metrics: {}", exporter->url());
+      observers.push_back(std::move(exporter));
+    }
     for (auto& observer : observers) trainer.add_observer(observer);
 
     const auto result = trainer.run();
@@ -139,7 +144,7 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--stop-after-steps", o->stop_after_steps,
                   "end this invocation after K steps with a checkpoint and exit code 5, as a stop signal would");
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "steps between checkpoints (overrides train.checkpoint_every)");
-  cmd->add_option("--metrics-port", o->metrics_port, "Prometheus metrics port of rank 0 (rank r: P + r); 0 = off");
+  cmd->add_option("--metrics-port", o->metrics_port, "Prometheus metrics port of local rank 0 (local rank r: P + r; sets monitoring.port_base); 0 = off");
   cmd->add_flag("--requeue", o->requeue,
                 "on SIGUSR1/SIGTERM: checkpoint, then run `scontrol requeue $SLURM_JOB_ID` (rank 0) and exit 5");
   cmd->add_flag("--background-checkpoints", o->background_checkpoints,

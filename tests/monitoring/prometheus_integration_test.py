@@ -7,7 +7,10 @@ Usage: prometheus_integration_test.py --cagcl BIN --mpirun MPIRUN --source-dir D
    the alert rules of monitoring/prometheus/alerts.yml and file_sd discovery of a temporary directory (the
    layout of monitoring/prometheus/prometheus-file-sd.yml).
 2. Runs `mpirun -np 2 cagcl train --config tiny` with the exporter on (`--metrics-port`, loopback,
-   monitoring.file_sd = that directory); while it runs, reads one rank's /metrics as Prometheus does.
+   monitoring.file_sd = that directory); while it runs, reads one rank's /metrics as Prometheus does. The
+   schedule is long: once Prometheus holds several scrapes of both ranks past a checkpoint and a validation,
+   the test sends SIGUSR1 to mpirun, and the ranks stop with a checkpoint and exit code 5 (so the test
+   does not depend on how fast this machine trains).
 3. Asserts: both ranks wrote a file_sd entry and removed it on exit; both ranks' series arrived; the step
    advanced between scrapes; every PromQL query of every dashboard panel (template variables substituted)
    parses and returns data; every dashboard variable query works; every alert rule parses and the server
@@ -33,7 +36,10 @@ import urllib.request
 
 SKIPPED = 77
 RUN_NAME = "prom-it"
-TRAIN_STEPS = 40          # long enough for several 1 s scrapes of the tiny preset on a loaded machine
+TRAIN_STEPS = 100000      # never reached: the test stops the run by SIGUSR1 once it has seen enough
+MIN_STEP = 12             # past the first checkpoint (step 10) and validation, so that every panel has data
+MIN_SCRAPES = 3           # distinct step values per rank in Prometheus before the stop
+STOPPED = 5               # cagcl's exit code after a signal-triggered checkpoint (docs/training.md)
 RATE_INTERVAL = "1m"      # stands in for Grafana's $__rate_interval: covers the whole short run
 
 
@@ -148,7 +154,17 @@ def start_prometheus(processes, work, config):
     raise Failure("cannot start prometheus")
 
 
-def train(processes, args, work, targets_dir):
+def scraped_enough(server):
+    try:
+        steps = server.query("cagcl_step[10m]", time.time())["result"]
+    except (Failure, urllib.error.URLError, ConnectionError, OSError):
+        return False
+    per_rank = {s["metric"].get("rank"): {float(v) for _, v in s["values"]} for s in steps}
+    return set(per_rank) == {"0", "1"} and all(len(v) >= MIN_SCRAPES and max(v) >= MIN_STEP
+                                                 for v in per_rank.values())
+
+
+def train(processes, args, work, targets_dir, server):
     """Runs the 2-rank training; returns (exit code, the last exposition read from a rank, target files seen)."""
     cagcl = os.path.abspath(args.cagcl)
     data = os.path.join(work, "data")
@@ -160,9 +176,12 @@ def train(processes, args, work, targets_dir):
                            "--steps", str(TRAIN_STEPS), "--checkpoint-every", "10", "--metrics-port", str(free_port()),
                            "--set", "monitoring.address=127.0.0.1", "--set", f"monitoring.file_sd={targets_dir}",
                            "--set", "monitoring.on_port_in_use=next"], log)
-    exposition, seen = "", set()
-    deadline = time.time() + 240
+    exposition, seen, signalled = "", set(), False
+    deadline = time.time() + 300
     while run.poll() is None:
+        if not signalled and exposition and scraped_enough(server):
+            os.kill(run.pid, signal.SIGUSR1)  # mpirun forwards SIGUSR1 to the ranks
+            signalled = True
         if time.time() > deadline:
             raise Failure(f"training did not finish in time:\n{tail(log)}")
         for path in glob.glob(os.path.join(targets_dir, "*.json")):
@@ -180,8 +199,8 @@ def train(processes, args, work, targets_dir):
                 except (urllib.error.URLError, ConnectionError, OSError):
                     pass  # the rank just exited
         time.sleep(0.3)
-    if run.returncode != 0:
-        raise Failure(f"training failed with exit code {run.returncode}:\n{tail(log)}")
+    if run.returncode != STOPPED:
+        raise Failure(f"training ended with exit code {run.returncode}, expected {STOPPED} after SIGUSR1:\n{tail(log)}")
     return exposition, seen
 
 
@@ -201,7 +220,7 @@ def check(args):
         targets_dir = os.path.join(work, "targets")
         os.makedirs(targets_dir)
         server = start_prometheus(processes, work, write_prometheus_config(work, targets_dir, alerts))
-        exposition, seen = train(processes, args, work, targets_dir)
+        exposition, seen = train(processes, args, work, targets_dir, server)
         failures = []
 
         # Discovery: one file per rank while it ran, none left after a clean exit.
