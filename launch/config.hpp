@@ -12,7 +12,7 @@ namespace cagcl {
 struct DataConfig {
   std::string dir = "data/synthetic";  // dataset directory (dataset.json + shards)
   std::vector<std::string> anatomies = {"lung", "heart", "esophagus", "aorta"};
-  std::array<int64_t, 3> crop = {48, 112, 112};  // D, H, W of the training crop
+  std::array<int64_t, 3> crop = {48, 96, 96};  // D, H, W of the training crop
   double hu_min = -1150;                         // HU window mapped to [0, 1]
   double hu_max = 350;
   double flip_prob = 0.2;  // per-axis random flip probability (training)
@@ -26,7 +26,7 @@ struct DataConfig {
 
 // What the embedded demo synthesises when its dataset is missing (`cagcl synth` takes flags instead).
 struct SynthConfig {
-  std::array<int64_t, 3> size = {64, 128, 128};
+  std::array<int64_t, 3> size = {48, 96, 96};
   int64_t volumes = 256;
   int64_t shards = 4;
   uint64_t seed = 42;
@@ -77,7 +77,7 @@ struct TrainConfig {
   int64_t batch_size = 4;  // per rank
   int64_t steps = 300;     // schedule length; 0 = derive from epochs
   int64_t epochs = 0;
-  double lr = 1e-4;
+  double lr = 3e-4;
   double warmup_lr = 1e-6;
   double min_lr = 1e-6;
   int64_t warmup_steps = 30;

@@ -9,7 +9,8 @@
 #   cagcl            the preset                        (adds clinical-aware text augmentation)
 #
 # Knobs (environment): OUT (default ablation/), STEPS (train.steps, default: the preset's), VOLUMES (phantoms
-# to synthesise, default 256), NP (ranks; > 1 runs mpirun), PRESET (default small), CAGCL (the binary,
+# to synthesise, default 256), SIZE (phantom D x H x W, default 48x96x96: the small preset's synth.size and
+# crop), NP (ranks; > 1 runs mpirun), PRESET (default small), CAGCL (the binary,
 # default build/cagcl), EXTRA (more `--set k=v` for every arm). Re-running resumes finished/killed runs
 # (`--resume auto`) and re-evaluates.
 # Output: $OUT/ablation.md (Markdown table) and $OUT/ablation.csv; per arm $OUT/runs/ARM and $OUT/eval/ARM
@@ -20,6 +21,7 @@ cagcl=${CAGCL:-$root/build/cagcl}
 out=${OUT:-$root/ablation}
 preset=${PRESET:-small}
 volumes=${VOLUMES:-256}
+size=${SIZE:-48x96x96}
 np=${NP:-1}
 steps_flag=()
 [[ -n "${STEPS:-}" ]] && steps_flag=(--steps "$STEPS")
@@ -32,7 +34,7 @@ launch=()
 mkdir -p "$out"
 data="$out/data"
 if [[ ! -f "$data/dataset.json" ]]; then
-  "$cagcl" synth --out "$data" --volumes "$volumes" --shards 4 --seed 42
+  "$cagcl" synth --out "$data" --volumes "$volumes" --shards 4 --seed 42 --size "$size"
 fi
 
 declare -A settings=(

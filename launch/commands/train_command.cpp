@@ -99,10 +99,8 @@ int run_train(const TrainCommandOptions& o) {
     // ---- observers: every receiver of the step/validation/checkpoint reports is created here. The JSON-lines
     // metrics log (RUN/metrics.jsonl) and the progress lines are built into the Trainer (TrainerOptions). ----
     std::vector<std::shared_ptr<trainer::TrainingObserver>> observers;
-    if (auto exporter = make_prometheus_exporter(config.monitoring, runtime.local_rank())) {
-      spdlog::info("metrics: {}", exporter->url());
+    if (auto exporter = make_prometheus_exporter(config.monitoring, runtime.local_rank()))
       observers.push_back(std::move(exporter));
-    }
     for (auto& observer : observers) trainer.add_observer(observer);
 
     const auto result = trainer.run();
@@ -150,7 +148,8 @@ Command add_train_command(CLI::App& app) {
   cmd->add_flag("--background-checkpoints", o->background_checkpoints,
                 "write periodic checkpoints on a thread while training goes on; committed at a later step boundary");
   return {cmd, [o, cmd] {
-            o->demo = cmd->count_all() == 0;
+            const auto given = cmd->get_options([](const CLI::Option* option) { return option->count() > 0; });
+            o->demo = given.empty();
             command_exit_code() = run_train(*o);
           }};
 }

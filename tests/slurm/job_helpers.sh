@@ -25,13 +25,21 @@ wait_for_restarts() { slurm_cluster_wait_for "$1" job_has_restarts "$2" "$3"; }
 # previous start's steps are cleaned up on the node); a test does not want to wait that long, so it
 # releases the job once it is pending for that reason and no slurmstepd of the previous start is left.
 # (Released earlier, the new step can meet the old one's PMIx socket: "Cannot bind() UNIX socket
-# .../stepd.slurm.pmix.J.0: Address already in use".) Prints the job's state.
+# .../stepd.slurm.pmix.J.0: Address already in use".) It also waits until the job has been held for 2 s:
+# slurmd revokes the killed start's credential with a time stamp in whole seconds, and a new start whose
+# credential is from that same second is refused ("Killing non-startable batch JobId=J: Job credential
+# revoked"), which ends the job. Prints the job's state.
 release_if_held() {
-  local job=$1 state reason
+  local job=$1 state reason held_since mark
   state=$(job_field "$job" JobState)
   reason=$(job_field "$job" Reason)
+  mark="$SLURM_CLUSTER_DIR/held-$job-$(job_field "$job" Restarts)"
   if [[ $state == PENDING && $reason == BeginTime ]] && ! slurm_cluster_stepd_alive; then
-    scontrol update jobid="$job" StartTime=now
+    [[ -f $mark ]] || date +%s >"$mark"
+    held_since=$(<"$mark")
+    if (($(date +%s) - held_since >= 2)); then
+      scontrol update jobid="$job" StartTime=now
+    fi
   fi
   echo "$state"
 }
