@@ -377,6 +377,10 @@ TrainResult Trainer::run() {
     return result;
   }
 
+  // The loss of the initial model: the baseline the later validation losses are read against. It draws no
+  // random numbers (centre crops, no text augmentation, eval mode), so it does not change the run.
+  if (step == 0 && config.train.val_every > 0) validate();
+
   // ---- the loop ----
   data::Loader loader(subset_source(dataset, train_indices), train_sampler, position,
                       loader_options(config, dataset, true), text);
