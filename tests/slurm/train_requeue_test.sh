@@ -19,12 +19,6 @@ cagcl=$(realpath "${1:?usage: train_requeue_test.sh CAGCL_BINARY [srun|mpirun]}"
 launcher=${2:-srun}
 steps=${CAGCL_TEST_STEPS:-40}   # long enough that the stop lands mid-run, short enough for ~1 minute
 
-# Until the trainer is merged, this branch's cagcl has no train sub-command: skip rather than fail then.
-if ! "$cagcl" --help 2>&1 | grep -qE '^ +train( |$)'; then
-  echo "SKIP: $cagcl has no train sub-command"
-  exit 77
-fi
-
 slurm_cluster_start
 work=$SLURM_CLUSTER_DIR/work
 mkdir -p "$work"
