@@ -9,7 +9,7 @@
 #include "common/error.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/safetensors.hpp"
-#include "model/model_export.hpp"
+#include "launch/model_weights_path.hpp"
 
 namespace cagcl {
 namespace {
@@ -28,7 +28,7 @@ Config eval_config(const EvalModelSource& source) {
   const std::string what = source.run.empty() ? source.checkpoint : source.run;
   const std::string flag = source.run.empty() ? "--checkpoint" : "--run";
   if (!std::filesystem::exists(what)) throw UsageError(flag + ": no such file or directory '" + what + "'");
-  const std::filesystem::path weights = model::resolve_model_file(what);
+  const std::filesystem::path weights = resolve_model_weights(what);
   const std::filesystem::path run = run_dir_of(weights, source);
   Config config;
   if (!source.config.empty()) {
@@ -50,7 +50,7 @@ EvalModel load_eval_model(const EvalModelSource& source, const Config& config, i
                           const torch::Device& device) {
   EvalModel out;
   out.config = config;
-  out.weights = model::resolve_model_file(source.run.empty() ? source.checkpoint : source.run);
+  out.weights = resolve_model_weights(source.run.empty() ? source.checkpoint : source.run);
   out.run_dir = run_dir_of(out.weights, source);
   out.config_file = !source.config.empty() ? std::filesystem::path(source.config)
                     : !out.run_dir.empty()  ? out.run_dir / "config.yaml"

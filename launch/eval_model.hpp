@@ -1,7 +1,8 @@
 #pragma once
 // The trained model as `cagcl eval` needs it: the configuration it was built with, its encoders and its
 // temperature, loaded from a run directory (the checkpoint RUN/checkpoints/LATEST names), a checkpoint step
-// directory, or a bare .safetensors file (e.g. from `cagcl export`), as model::resolve_model_file finds them.
+// directory, or a bare .safetensors file (e.g. from `cagcl export`), as resolve_model_weights finds them (checkpoints
+// verified, a damaged newest one skipped: launch/model_weights_path.hpp).
 // The configuration is RUN/config.yaml (written by `cagcl train`), a config.yaml next to a bare file, or
 // --config; --set overrides apply on top.
 #include <torch/torch.h>

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "launch/commands/command.hpp"
+#include "launch/model_weights_path.hpp"
 #include "model/model_export.hpp"
 
 namespace cagcl {
@@ -18,7 +19,7 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& o) {
-  const auto summary = model::export_model(o.checkpoint, o.out, o.bert_only);
+  const auto summary = model::export_model(resolve_model_weights(o.checkpoint), o.out, o.bert_only);
   spdlog::info("export: read {}", summary.source);
   std::cout << "wrote " << o.out << ": " << summary.tensors << " tensors, " << summary.bytes << " bytes"
             << (summary.metadata.count("config_hash") ? ", config " + summary.metadata.at("config_hash") : "")

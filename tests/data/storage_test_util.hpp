@@ -17,29 +17,11 @@
 #include "data/shard_layout.hpp"
 #include "data/text_id.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl::data::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "storage";
-    path_ = std::filesystem::temp_directory_path() /
-            ("cagcl-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using cagcl::test_support::TempDir;
 
 inline ShardLayout test_layout(Compression c = Compression::deflate_shuffle) {
   ShardLayout layout;

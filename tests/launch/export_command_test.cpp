@@ -12,6 +12,8 @@
 
 #include "model/safetensors.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl {
 namespace {
 
@@ -35,15 +37,9 @@ Result run_cagcl(const std::string& args) {
 
 class ExportCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // One directory per test: CTest runs the tests of this fixture in parallel processes.
-    dir_ = fs::temp_directory_path() /
-           ("cagcl_export_command_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "step-00000002");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  void SetUp() override { fs::create_directories(dir_ / "step-00000002"); }
+  cagcl::test_support::TempDir temp_;
+  fs::path dir_ = temp_.path();
 };
 
 TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {

@@ -10,6 +10,8 @@
 
 #include "common/error.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl::model {
 namespace {
 
@@ -34,13 +36,6 @@ const std::string kGoodHeader =
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cagcl_safetensors_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string write_bytes(const std::string& bytes, const std::string& name = "t.safetensors") {
     const auto path = (dir_ / name).string();
@@ -64,7 +59,8 @@ class SafetensorsTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  cagcl::test_support::TempDir temp_;
+  fs::path dir_ = temp_.path();
 };
 
 TEST_F(SafetensorsTest, ReadsAHandMadeFile) {

@@ -12,6 +12,8 @@
 #include "model/cagcl_model.hpp"
 #include "model/model_export.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl::model {
 namespace {
 
@@ -38,15 +40,9 @@ TensorMap hf_bert_file(const Config& config, int64_t vocab) {
 
 class WeightImportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cagcl_weight_import_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  cagcl::test_support::TempDir temp_;
+  fs::path dir_ = temp_.path();
 };
 
 TEST_F(WeightImportTest, HuggingFaceBertLoadsWithHeadsIgnored) {

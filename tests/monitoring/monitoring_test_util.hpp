@@ -13,28 +13,11 @@
 
 #include "trainer/step_report.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl::monitoring::test_util {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "monitoring";
-    path_ = std::filesystem::temp_directory_path() /
-            ("cagcl-" + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using cagcl::test_support::TempDir;
 
 // GET http://127.0.0.1:PORT/PATH; returns the body, or "" when the server did not answer 200.
 inline std::string http_get(int port, const std::string& path = "/metrics") {

@@ -13,19 +13,14 @@
 #include "common/error.hpp"
 #include "trainer/checkpoint_store.hpp"
 
+#include "tests/common/temp_dir.hpp"
+
 namespace cagcl::trainer {
 namespace {
 namespace fs = std::filesystem;
 
 class CheckpointStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    run_ = fs::temp_directory_path() /
-           ("cagcl_ckpt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(run_);
-    fs::create_directories(run_);
-  }
-  void TearDown() override { fs::remove_all(run_); }
 
   CheckpointSnapshot snapshot(int64_t step) {
     CheckpointSnapshot s;
@@ -50,7 +45,8 @@ class CheckpointStoreTest : public ::testing::Test {
     return name;
   }
 
-  fs::path run_;
+  cagcl::test_support::TempDir temp_;
+  fs::path run_ = temp_.path();
   std::shared_ptr<Communicator> comm_ = std::make_shared<SelfCommunicator>();
 };
 

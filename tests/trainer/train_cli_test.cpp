@@ -196,6 +196,31 @@ TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
   EXPECT_TRUE(fs::exists(out / "checkpoints" / "step-00000006.damaged" / "optimizer-rank-00001-of-00002.safetensors"));
 }
 
+// `cagcl export` (and `cagcl eval`, same resolution: launch/model_weights_path.hpp) of a run verifies its
+// checkpoints and reads the newest good one, never a model file that differs from its manifest.
+TEST(TrainCli, ExportOfARunSkipsADamagedNewestCheckpoint) {
+  const auto& ref = reference();
+  const auto out = fresh("export_damaged");
+  fs::copy(ref, out, fs::copy_options::recursive);
+  const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
+  {
+    std::fstream f(model, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(model) - 4));
+    f.put('\x55');
+  }
+  const auto exported = work_root() / "export_damaged.safetensors";
+  const auto r = run({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()}, "export_damaged");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("model.safetensors: SHA-256 differs"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find((out / "checkpoints" / "step-00000003" / "model.safetensors").string()), std::string::npos)
+      << r.output;
+  // A step directory named explicitly must verify: no silent substitute.
+  const auto named = run({CAGCL_BINARY, "export", "--checkpoint", (out / "checkpoints" / "step-00000006").string(), "--out",
+                          exported.string()},
+                         "export_damaged_named");
+  EXPECT_EQ(named.exit_code, 3) << named.output;
+}
+
 // Same global batch (2 x 2 = 1 x 4 = 4 x 1): the same samples in the same order, so the continued loss curve
 // matches the 2-rank one up to float rounding of the reductions.
 void expect_resume_on(int np, int batch, const std::string& name) {
