@@ -17,26 +17,17 @@
 #include "model/safetensors.hpp"
 #include "tests/data/storage_test_util.hpp"
 
+#include "tests/common/shell_command.hpp"
+
 namespace cagcl {
 namespace {
 
 using data::testing::TempDir;
 
-struct Result {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
+using Result = test_support::CommandResult;
 
-// Runs a command line the test builds itself (no user strings reach the shell).
-Result run(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+// Runs a command line the test builds itself (no user strings reach the shell); stdout + stderr.
+Result run(const std::string& command) { return test_support::run_shell(command + " 2>&1"); }
 
 std::string cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
 

@@ -14,24 +14,16 @@
 
 #include "data/schema.hpp"
 
+#include "tests/common/shell_command.hpp"
+
 namespace cagcl {
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out;  // stdout, or stdout+stderr when asked
-};
+using Result = test_support::CommandResult;  // out: stdout, or stdout+stderr when asked
 
 // Runs the built `cagcl` with arguments that the tests control (no user strings reach the shell).
 Result run_cagcl(const std::string& args, bool merge_stderr = false) {
-  const std::string command = std::string("'") + CAGCL_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test_support::run_shell(std::string("'") + CAGCL_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 class CliTest : public ::testing::Test {

@@ -13,24 +13,15 @@
 
 #include "data/dataset.hpp"
 
+#include "tests/common/shell_command.hpp"
+
 namespace cagcl {
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out;  // stdout + stderr
-};
+using Outcome = test_support::CommandResult;
 
-// Arguments are built by the tests only (paths under the temp directory), never from user input.
-Outcome run(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+// Arguments are built by the tests only (paths under the temp directory), never from user input; stdout + stderr.
+Outcome run(const std::string& command) { return test_support::run_shell(command + " 2>&1"); }
 
 std::string cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
 

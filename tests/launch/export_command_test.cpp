@@ -14,25 +14,17 @@
 
 #include "tests/common/temp_dir.hpp"
 
+#include "tests/common/shell_command.hpp"
+
 namespace cagcl {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string out;
-};
+using Result = test_support::CommandResult;
 
 Result run_cagcl(const std::string& args) {
-  const std::string command = std::string("'") + CAGCL_BINARY + "' " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return test_support::run_shell(std::string("'") + CAGCL_BINARY + "' " + args + " 2>&1");
 }
 
 class ExportCommandTest : public ::testing::Test {

@@ -133,6 +133,20 @@ fs::path fresh(const std::string& name) {
   return dir;
 }
 
+// A copy of the reference run under `name`, for a test that damages it.
+fs::path copy_of_reference(const std::string& name) {
+  const auto out = fresh(name);
+  fs::copy(reference(), out, fs::copy_options::recursive);
+  return out;
+}
+
+// Overwrites bytes of a file in place (a corrupted checkpoint file of the same size).
+void overwrite(const fs::path& file, uintmax_t offset, const std::string& bytes) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
 TEST(TrainCli, ReferenceRunTrainsCheckpointsAndValidates) {
   const auto& ref = reference();
   const auto l = losses(ref);
@@ -175,16 +189,9 @@ TEST(TrainCli, RankKilledInTheMiddleOfACheckpointResumesFromThePreviousOne) {
 }
 
 TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
-  const auto& ref = reference();
-  const auto out = fresh("corrupt");
-  fs::copy(ref, out, fs::copy_options::recursive);
+  const auto out = copy_of_reference("corrupt");
   const auto shard = out / "checkpoints" / "step-00000006" / "optimizer-rank-00001-of-00002.safetensors";
-  {
-    std::fstream f(shard, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(shard) / 2));
-    f.put('\x55');
-    f.put('\xaa');
-  }
+  overwrite(shard, fs::file_size(shard) / 2, "\x55\xaa");
   // A longer schedule, so that there is work left after the fallback to step 3.
   const auto r = run(mpirun(2, tiny(out, {"--resume", "auto", "--steps", "7"})), "corrupt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -199,15 +206,9 @@ TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
 // `cagcl export` (and `cagcl eval`, same resolution: launch/model_weights_path.hpp) of a run verifies its
 // checkpoints and reads the newest good one, never a model file that differs from its manifest.
 TEST(TrainCli, ExportOfARunSkipsADamagedNewestCheckpoint) {
-  const auto& ref = reference();
-  const auto out = fresh("export_damaged");
-  fs::copy(ref, out, fs::copy_options::recursive);
+  const auto out = copy_of_reference("export_damaged");
   const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
-  {
-    std::fstream f(model, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(model) - 4));
-    f.put('\x55');
-  }
+  overwrite(model, fs::file_size(model) - 4, "\x55");
   const auto exported = work_root() / "export_damaged.safetensors";
   const auto r = run({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()}, "export_damaged");
   ASSERT_EQ(r.exit_code, 0) << r.output;
