@@ -28,39 +28,7 @@ void walk_nifti(const std::filesystem::path& dir, F&& on_file) {
 
 }  // namespace
 
-void CsvIndex::load(const std::filesystem::path& dir, const std::string& suffix) {
-  description_ = (dir / ("*" + suffix)).string();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) throw IoError(dir.string() + ": no such directory");
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_regular_file() && ends_with(name, suffix) && name[0] != '.') files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw IoError(fmt::format("{}: no file matches", description_));
-  for (const auto& f : files) add(convert::CsvTable::load(f));
-}
-
-void CsvIndex::add(convert::CsvTable table) {
-  const size_t column = table.require_column(kVolumeNameColumn);
-  tables_.push_back(std::make_unique<convert::CsvTable>(std::move(table)));
-  const convert::CsvTable* t = tables_.back().get();
-  for (size_t r = 0; r < t->rows(); ++r) rows_[strip_nifti_suffix(t->at(r, column))].push_back(Row{t, r});
-}
-
-CsvIndex::Row CsvIndex::row_of(const std::string& volume, const std::string& what) const {
-  auto it = rows_.find(volume);
-  if (it == rows_.end()) throw DataError(fmt::format("{}: no {} row for volume '{}'", description_, what, volume));
-  if (it->second.size() > 1) {
-    const Row& a = it->second[0];
-    const Row& b = it->second[1];
-    throw DataError(fmt::format("{}: volume '{}' has {} {} rows ({} line {} and {} line {})", description_, volume,
-                                it->second.size(), what, a.table->origin(), a.table->line_of(a.row),
-                                b.table->origin(), b.table->line_of(b.row)));
-  }
-  return it->second[0];
-}
+convert::CsvIndex volume_name_index() { return convert::CsvIndex(kVolumeNameColumn, strip_nifti_suffix); }
 
 CtRateInputs CtRateInputs::discover(const std::filesystem::path& root, const std::filesystem::path& masks) {
   CtRateInputs in;

@@ -1,14 +1,13 @@
 #include "data/ct_rate/ct_rate_volume_converter.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "common/error.hpp"
 #include "data/convert/anatomy_crop.hpp"
+#include "data/convert/number_cells.hpp"
 #include "data/convert/resample.hpp"
 #include "data/ct_rate/ct_rate_names.hpp"
 #include "data/nifti/nifti_image.hpp"
@@ -17,50 +16,9 @@
 #include "data/text_id.hpp"
 
 namespace cagcl::data::ct_rate {
-namespace {
 
-std::string trimmed(const std::string& s, const char* chars) {
-  const size_t b = s.find_first_not_of(chars);
-  if (b == std::string::npos) return "";
-  const size_t e = s.find_last_not_of(chars);
-  return s.substr(b, e - b + 1);
-}
-
-std::string cell(const CsvIndex::Row& row, const std::string& column, const std::string& volume) {
-  const auto c = row.table->column(column);
-  if (!c) throw DataError(fmt::format("{}: missing column '{}' (volume '{}')", row.table->origin(), column, volume));
-  return row.table->at(row.row, *c);
-}
-
-}  // namespace
-
-double parse_number(const std::string& text, const std::string& what) {
-  const std::string t = trimmed(text, " \t\"'");
-  if (t.empty()) throw DataError(what + ": empty");
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() || errno == ERANGE) throw DataError(fmt::format("{}: '{}' is not a number", what, text));
-  if (!std::isfinite(v)) throw DataError(fmt::format("{}: '{}' is not finite", what, text));
-  return v;
-}
-
-std::vector<double> parse_number_list(const std::string& text, size_t count, const std::string& what) {
-  std::string t = trimmed(text, " \t\"'");
-  if (!t.empty() && (t.front() == '[' || t.front() == '(')) t = t.substr(1);
-  if (!t.empty() && (t.back() == ']' || t.back() == ')')) t.pop_back();
-  std::vector<double> out;
-  size_t start = 0;
-  while (start <= t.size()) {
-    size_t comma = t.find(',', start);
-    if (comma == std::string::npos) comma = t.size();
-    out.push_back(parse_number(t.substr(start, comma - start), what));
-    start = comma + 1;
-  }
-  if (out.size() != count)
-    throw DataError(fmt::format("{}: '{}' holds {} numbers, expected {}", what, text, out.size(), count));
-  return out;
-}
+using convert::parse_number;
+using convert::parse_number_list;
 
 CtRateVolumeConverter::CtRateVolumeConverter(const CtRateInputs& inputs, const convert::AnatomyMapping& mapping,
                                              SentenceSource sentences, VolumeConvertOptions options)
@@ -87,14 +45,14 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
                                 inputs_.masks.string()));
 
   // 1. Metadata.
-  const CsvIndex::Row meta = inputs_.metadata.row_of(name, "metadata");
+  const convert::CsvIndex::Row meta = inputs_.metadata.row_of(name, "metadata");
   const std::string meta_where = fmt::format("{} line {}", meta.table->origin(), meta.table->line_of(meta.row));
-  const double slope = parse_number(cell(meta, "RescaleSlope", name), meta_where + ": RescaleSlope");
-  const double intercept = parse_number(cell(meta, "RescaleIntercept", name), meta_where + ": RescaleIntercept");
+  const double slope = parse_number(convert::cell_of(meta, "RescaleSlope", name), meta_where + ": RescaleSlope");
+  const double intercept = parse_number(convert::cell_of(meta, "RescaleIntercept", name), meta_where + ": RescaleIntercept");
   if (slope == 0 || std::fabs(slope) > 100 || std::fabs(intercept) > 1e5)
     throw DataError(fmt::format("{}: implausible RescaleSlope {} / RescaleIntercept {}", meta_where, slope, intercept));
-  const auto xy = parse_number_list(cell(meta, "XYSpacing", name), 2, meta_where + ": XYSpacing");
-  const double z = parse_number(cell(meta, "ZSpacing", name), meta_where + ": ZSpacing");
+  const auto xy = parse_number_list(convert::cell_of(meta, "XYSpacing", name), 2, meta_where + ": XYSpacing");
+  const double z = parse_number(convert::cell_of(meta, "ZSpacing", name), meta_where + ": ZSpacing");
   for (double s : xy) {
     if (s < kMinSpacingMm || s > kMaxXySpacingMm)
       throw DataError(fmt::format("{}: XYSpacing {} mm is outside [{}, {}]", meta_where, s, kMinSpacingMm, kMaxXySpacingMm));
@@ -113,7 +71,7 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   }
   for (const auto& [column, index] : {std::pair<const char*, int>{"Rows", 1}, {"Columns", 0}}) {
     if (!meta.table->column(column)) continue;
-    const double v = parse_number(cell(meta, column, name), meta_where + ": " + column);
+    const double v = parse_number(convert::cell_of(meta, column, name), meta_where + ": " + column);
     if (v != static_cast<double>(h.dims[static_cast<size_t>(index)])) {
       throw DataError(fmt::format("{}: {} = {} does not match {} (dim {} = {})", meta_where, column, v,
                                   volume_path.string(), index + 1, h.dims[static_cast<size_t>(index)]));
@@ -121,7 +79,7 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   }
   nifti::IndexGeometry geometry;
   if (options_.geometry == GeometrySource::metadata) {
-    const auto o = parse_number_list(cell(meta, "ImageOrientationPatient", name), 6, meta_where + ": ImageOrientationPatient");
+    const auto o = parse_number_list(convert::cell_of(meta, "ImageOrientationPatient", name), 6, meta_where + ": ImageOrientationPatient");
     geometry = nifti::geometry_from_dicom({o[0], o[1], o[2], o[3], o[4], o[5]}, xy[0], xy[1], z, meta_where);
   } else {
     geometry = nifti::geometry_from_ras_affine(h.best_affine(), volume_path.string());
@@ -161,9 +119,9 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
     s.volume[i] = static_cast<int16_t>(std::lround(std::clamp(cropped[i], -32768.0f, 32767.0f)));
 
   // 5. Text and labels.
-  const CsvIndex::Row report = inputs_.reports.row_of(name, "report");
-  s.findings = cell(report, "Findings_EN", name);
-  s.impression = cell(report, "Impressions_EN", name);
+  const convert::CsvIndex::Row report = inputs_.reports.row_of(name, "report");
+  s.findings = convert::cell_of(report, "Findings_EN", name);
+  s.impression = convert::cell_of(report, "Impressions_EN", name);
   const auto& anatomies = mapping_.anatomies;
   const convert::AnatomyLexicon::Split split = sentences_.supplied
                                                    ? sentences_.supplied->sentences_of(name, anatomies)
@@ -174,7 +132,7 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
     s.normal.push_back(s.conclusion[a].empty() && s.description[a].empty() ? 1 : 0);
     s.text_id.push_back(text_id(anatomies[a], s.conclusion[a], s.description[a]));
   }
-  const CsvIndex::Row labels = inputs_.labels.row_of(name, "labels");
+  const convert::CsvIndex::Row labels = inputs_.labels.row_of(name, "labels");
   const auto& names = ct_rate_labels();
   for (const auto& column : labels.table->columns()) {
     if (column == kVolumeNameColumn) continue;
@@ -185,7 +143,7 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   }
   const std::string label_where = fmt::format("{} line {}", labels.table->origin(), labels.table->line_of(labels.row));
   for (const auto& label : names) {
-    const double v = parse_number(cell(labels, label, name), label_where + ": " + label);
+    const double v = parse_number(convert::cell_of(labels, label, name), label_where + ": " + label);
     if (v != 0 && v != 1) throw DataError(fmt::format("{}: {} = {}, expected 0 or 1", label_where, label, v));
     s.labels.push_back(static_cast<uint8_t>(v));
   }
