@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libnifti2-dev libssl-dev
   liblz4-dev zlib1g-dev                # chunk decoding outside HDF5's lock (data/chunk_decoder.cpp)
+  libzip-dev                          # Rad-ChestCT's .npz volumes are zip archives (data/npz/)
   python3-h5py                        # the tests check that shards are readable with h5py, as documented
   python3-matplotlib                  # cagcl eval draws its report plots (eval/plot_report.py)
   prometheus                          # promtool and the server of the monitoring tests (docs/monitoring.md)
