@@ -123,7 +123,8 @@ json Manifest::to_json() const {
   return json{{"format", kManifestFormat},  {"schema_version", schema_version},
               {"anatomies", anatomies},     {"labels", labels},
               {"compression", compression}, {"num_samples", num_samples()},
-              {"shards", shards_json},      {"generator", generator}};
+              {"shards", shards_json},      {"generator", generator},
+              {"reports", has_reports}};
 }
 
 Manifest Manifest::from_json(const json& j, const std::string& file) {
@@ -170,6 +171,10 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
                                       next_index));
   }
   m.generator = f.member(j, "generator", "generator");
+  if (const auto it = j.find("reports"); it != j.end()) {
+    if (!it->is_boolean()) f.fail("reports", fmt::format("expected true or false, found {}", it->type_name()));
+    m.has_reports = it->get<bool>();
+  }
   return m;
 }
 

@@ -27,6 +27,9 @@ struct Manifest {
   std::vector<std::string> labels;
   std::string compression;  // to_string(Compression)
   std::vector<ShardEntry> shards;
+  // False for a dataset without report text (Rad-ChestCT's public release): it can be evaluated, not
+  // trained on. Written as "reports"; a file without the field has reports.
+  bool has_reports = true;
   nlohmann::json generator = nlohmann::json::object();  // free-form provenance (command, seed, ...)
 
   int64_t num_samples() const;

@@ -6,6 +6,10 @@ namespace cagcl::trainer {
 
 SplitIndex index_splits(const data::Dataset& dataset) {
   SplitIndex index;
+  if (!dataset.manifest().has_reports) {
+    throw UsageError(dataset.dir().string() + ": this dataset has no report text (dataset.json: \"reports\": false, as "
+                     "converted from Rad-ChestCT); it is for `cagcl eval`, not for training");
+  }
   for (int64_t i = 0; i < dataset.size(); ++i) {
     const auto sample = dataset.read_metadata(i);
     if (sample.split == "train") index.train.push_back(i);

@@ -183,6 +183,7 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
   m.anatomies = plan.layout.anatomies;
   m.labels = plan.layout.labels;
   m.compression = to_string(plan.layout.compression);
+  m.has_reports = plan.has_reports;
   VocabBuilder vocab(plan.layout.anatomies, plan.layout.labels);
   std::map<std::string, int64_t> per_split;
   int64_t first_index = 0;

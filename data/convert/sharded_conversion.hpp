@@ -31,6 +31,7 @@ struct ConversionPlan {
   bool skip_bad = false;
   std::string fingerprint;  // identity of the inputs' options; parts made with another one are redone
   nlohmann::json generator = nlohmann::json::object();  // provenance for dataset.json
+  bool has_reports = true;  // Manifest::has_reports
   int rank = 0;
   int world = 1;
 };

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -22,6 +23,9 @@
 #include "data/convert/supplied_anatomy_sentences.hpp"
 #include "data/ct_rate/ct_rate_inputs.hpp"
 #include "data/ct_rate/ct_rate_volume_converter.hpp"
+#include "data/rad_chestct/rad_chestct_inputs.hpp"
+#include "data/rad_chestct/rad_chestct_label_map.hpp"
+#include "data/rad_chestct/rad_chestct_volume_converter.hpp"
 #include "data/schema.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
@@ -53,8 +57,21 @@ struct CtRateOptions {
   std::string geometry = "metadata";
 };
 
-void add_common_options(CLI::App* cmd, CommonConvertOptions& o) {
-  cmd->add_option("--out", o.out, "dataset directory to write (dataset.json + shards); a rerun resumes it")->required();
+struct RadChestCtOptions {
+  CommonConvertOptions common;
+  std::string root;
+  std::string labels;
+  std::string masks;
+  std::string export_nifti;
+  std::string mapping = kConfigDir + "/totalsegmentator_v2.yaml";
+  std::string label_map = kConfigDir + "/rad_chestct_labels.yaml";
+  std::string source_spacing = "0.8,0.8,0.8";
+  std::string spacing = "3,1,1";
+  std::string margin = "5,20,20";
+};
+
+CLI::Option* add_common_options(CLI::App* cmd, CommonConvertOptions& o) {
+  auto* out = cmd->add_option("--out", o.out, "dataset directory to write (dataset.json + shards); a rerun resumes it");
   cmd->add_option("--limit", o.limit, "convert only the first N volumes (sorted by name); 0 = all")->capture_default_str();
   cmd->add_option("--volumes-per-shard", o.volumes_per_shard, "volumes per shard (the unit of work and of resuming)")
       ->capture_default_str();
@@ -62,6 +79,21 @@ void add_common_options(CLI::App* cmd, CommonConvertOptions& o) {
                 "skip a volume whose inputs are bad (missing CSV row or mask, corrupt file, absurd spacing, ...) "
                 "and list it in the summary; without it the first bad volume ends the run");
   cmd->add_option("--compression", o.compression, "lz4 or deflate+shuffle; default: lz4 when the HDF5 plugin loads");
+  return out;
+}
+
+std::array<double, 3> parse_spacing(const std::string& text, const std::string& flag) {
+  const auto spacing = parse_triple<double>(text, ',', flag);
+  for (double s : spacing)
+    if (!(s > 0 && s <= 20)) throw UsageError(flag + " " + text + ": each value must be in (0, 20] mm");
+  return spacing;
+}
+
+std::array<int64_t, 3> parse_margin(const std::string& text) {
+  const auto margin = parse_triple<int64_t>(text, ',', "--margin");
+  for (int64_t m : margin)
+    if (m < 0) throw UsageError("--margin " + text + ": must be >= 0");
+  return margin;
 }
 
 // Runs this rank's parts, waits for every rank, and on rank 0 assembles the dataset and logs the summary.
@@ -97,12 +129,8 @@ void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, std
 void run_ct_rate(const CtRateOptions& o) {
   const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
   data::ct_rate::VolumeConvertOptions volume;
-  volume.spacing = parse_triple<double>(o.spacing, ',', "--spacing");
-  for (double s : volume.spacing)
-    if (!(s > 0 && s <= 20)) throw UsageError("--spacing " + o.spacing + ": each value must be in (0, 20] mm");
-  volume.margin = parse_triple<int64_t>(o.margin, ',', "--margin");
-  for (int64_t m : volume.margin)
-    if (m < 0) throw UsageError("--margin " + o.margin + ": must be >= 0");
+  volume.spacing = parse_spacing(o.spacing, "--spacing");
+  volume.margin = parse_margin(o.margin);
   if (o.geometry == "metadata") {
     volume.geometry = data::ct_rate::GeometrySource::metadata;
   } else if (o.geometry == "header") {
@@ -165,6 +193,91 @@ void run_ct_rate(const CtRateOptions& o) {
   });
 }
 
+// `--export-nifti`: each rank writes its share (volume i goes to rank i % world) of the volumes as NIfTI for
+// TotalSegmentator. A file already there was written atomically, so it is complete and is kept.
+void export_rad_chestct_nifti(const Runtime& runtime, const data::rad_chestct::RadChestCtVolumeConverter& converter,
+                              std::vector<std::string> volumes, const RadChestCtOptions& o) {
+  if (o.common.limit > 0 && static_cast<int64_t>(volumes.size()) > o.common.limit)
+    volumes.resize(static_cast<size_t>(o.common.limit));
+  const std::filesystem::path out = o.export_nifti;
+  std::filesystem::create_directories(out);
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < volumes.size(); ++i)
+    if (static_cast<int>(i % static_cast<size_t>(runtime.world_size())) == runtime.rank()) mine.push_back(volumes[i]);
+  ProgressMeter progress("export-nifti", static_cast<int64_t>(mine.size()));
+  int64_t written = 0, kept = 0;
+  std::vector<std::pair<std::string, std::string>> skipped;
+  for (const auto& name : mine) {
+    if (std::filesystem::exists(out / (name + ".nii.gz"))) {
+      ++kept;
+    } else {
+      try {
+        converter.export_nifti(name, out);
+        ++written;
+      } catch (const DataError& e) {
+        if (!o.common.skip_bad) throw DataError(fmt::format("volume '{}': {}", name, e.what()));
+        spdlog::warn("export-nifti: skipped '{}': {}", name, e.what());
+        skipped.emplace_back(name, e.what());
+      }
+    }
+    progress.advance();
+  }
+  spdlog::info("export-nifti: rank {} wrote {} volume(s) to {}, kept {} already there, skipped {}", runtime.rank(), written,
+               out.string(), kept, skipped.size());
+}
+
+void run_rad_chestct(const RadChestCtOptions& o) {
+  const bool exporting = !o.export_nifti.empty();
+  if (!exporting && (o.masks.empty() || o.common.out.empty()))
+    throw UsageError("convert rad-chestct: give --masks and --out (or --export-nifti DIR to write NIfTI for TotalSegmentator)");
+  if (exporting && !o.common.out.empty())
+    throw UsageError("convert rad-chestct: --export-nifti writes NIfTI only; run again with --masks and --out to convert");
+  const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
+  const auto label_map = data::rad_chestct::LabelMap::load(o.label_map);
+  data::rad_chestct::VolumeConvertOptions volume;
+  volume.source_spacing = parse_spacing(o.source_spacing, "--source-spacing");
+  volume.spacing = parse_spacing(o.spacing, "--spacing");
+  volume.margin = parse_margin(o.margin);
+  const std::string labels_dir = o.labels.empty() ? o.root : o.labels;
+  const auto inputs = data::rad_chestct::RadChestCtInputs::discover(o.root, labels_dir, exporting ? "" : o.masks);
+  const data::rad_chestct::RadChestCtVolumeConverter converter(inputs, mapping, label_map, volume);
+
+  data::convert::ConversionPlan plan;
+  plan.out = o.common.out;
+  plan.layout.anatomies = mapping.anatomies;
+  plan.layout.labels = label_map.names();
+  plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
+                                                         : data::compression_from_string(o.common.compression);
+  plan.has_reports = false;
+  if (!exporting)
+    plan.fingerprint = fmt::format("rad-chestct|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
+                                   std::filesystem::absolute(labels_dir).string(), std::filesystem::absolute(o.masks).string(),
+                                   sha256_file(o.mapping), sha256_file(o.label_map), o.source_spacing, o.spacing, o.margin,
+                                   o.common.volumes_per_shard, data::to_string(plan.layout.compression));
+  plan.generator = {{"tool", "cagcl convert rad-chestct"},
+                    {"version", CAGCL_VERSION},
+                    {"root", o.root},
+                    {"labels", labels_dir},
+                    {"masks", o.masks},
+                    {"mapping", o.mapping},
+                    {"label_map", o.label_map},
+                    {"source_spacing", volume.source_spacing},
+                    {"spacing", volume.spacing},
+                    {"margin", volume.margin}};
+  Runtime runtime(nullptr, nullptr, RuntimeOptions{1, false});
+  spdlog::info("convert rad-chestct: {} volume(s) under {}, rank {}/{}", inputs.volumes.size(), o.root, runtime.rank(),
+               runtime.world_size());
+  runtime.run_or_abort([&] {
+    if (exporting) {
+      export_rad_chestct_nifti(runtime, converter, inputs.volume_names(), o);
+    } else {
+      run_sharded(runtime, plan, inputs.volume_names(), o.common,
+                  [&](const std::string& name) { return converter.convert(name); });
+    }
+    return 0;
+  });
+}
+
 }  // namespace
 
 Command add_convert_command(CLI::App& app) {
@@ -179,7 +292,7 @@ Command add_convert_command(CLI::App& app) {
   c->add_option("--masks", ct->masks, "folder of TotalSegmentator v2 label maps, one <volume>.nii.gz per volume, "
                                       "in any sub-folder")
       ->required();
-  add_common_options(c, ct->common);
+  add_common_options(c, ct->common)->required();
   c->add_option("--mapping", ct->mapping, "YAML: anatomies and the segmentation classes merged into each")
       ->capture_default_str();
   c->add_option("--anatomy-sentences", ct->anatomy_sentences,
@@ -194,8 +307,32 @@ Command add_convert_command(CLI::App& app) {
                 "reliable); header: from the NIfTI sform/qform")
       ->capture_default_str();
 
-  return {cmd, [ct, c] {
+  auto rad = std::make_shared<RadChestCtOptions>();
+  auto* r = cmd->add_subcommand("rad-chestct", "Rad-ChestCT (.npz volumes + abnormality*location label CSVs) with "
+                                               "TotalSegmentator v2 masks, for the radchest14 evaluation");
+  r->add_option("--root", rad->root, "folder holding the volumes <name>.npz (any sub-folder)")->required();
+  r->add_option("--labels", rad->labels, "folder holding img{train,valid,test}_Abnormality_and_Location_Labels.csv "
+                                         "(any sub-folder); default: --root");
+  r->add_option("--masks", rad->masks, "folder of TotalSegmentator v2 label maps, one <name>.nii.gz per volume, "
+                                       "made from the --export-nifti files");
+  r->add_option("--export-nifti", rad->export_nifti,
+                "write each volume as DIR/<name>.nii.gz (int16 HU, with its affine) to run TotalSegmentator on, "
+                "and stop; no --masks or --out");
+  add_common_options(r, rad->common);
+  r->add_option("--mapping", rad->mapping, "YAML: anatomies and the segmentation classes merged into each")
+      ->capture_default_str();
+  r->add_option("--label-map", rad->label_map, "YAML: the dataset's labels and the Rad-ChestCT abnormalities merged "
+                                               "into each")
+      ->capture_default_str();
+  r->add_option("--source-spacing", rad->source_spacing, "voxel spacing z,y,x in mm of the .npz volumes (the release "
+                                                         "resampled them to 0.8 mm)")
+      ->capture_default_str();
+  r->add_option("--spacing", rad->spacing, "target voxel spacing z,y,x in mm")->capture_default_str();
+  r->add_option("--margin", rad->margin, "voxels kept around the anatomies' box, d,h,w")->capture_default_str();
+
+  return {cmd, [ct, c, rad, r] {
             if (c->parsed()) run_ct_rate(*ct);
+            if (r->parsed()) run_rad_chestct(*rad);
           }};
 }
 

@@ -2,8 +2,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "common/error.hpp"
@@ -12,6 +14,7 @@
 #include "data/ct_rate/ct_rate_fixture_writer.hpp"
 #include "data/dataset_writer.hpp"
 #include "data/phantom/phantom.hpp"
+#include "data/rad_chestct/rad_chestct_fixture_writer.hpp"
 #include "data/schema.hpp"
 #include "data/vocab_builder.hpp"
 #include "launch/commands/command.hpp"
@@ -39,11 +42,20 @@ void run_synth(const SynthOptions& o) {
   const auto plans = data::phantom::plan_cohort(o.volumes, phantom);
   const int64_t threads =
       o.threads > 0 ? o.threads : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
-  if (o.format == "ct-rate") {
-    // The same phantoms in CT-RATE's raw layout (data/ct_rate/ct_rate_fixture_writer.hpp), for
-    // `cagcl convert ct-rate`.
-    spdlog::info("synth: {} volumes of {} in CT-RATE's raw layout, seed {} -> {}", o.volumes, o.size, o.seed, o.out);
-    data::ct_rate::CtRateFixtureWriter fixture(o.out);
+  if (o.format == "ct-rate" || o.format == "rad-chestct") {
+    // The same phantoms in a public dataset's raw layout, for `cagcl convert ct-rate|rad-chestct`
+    // (data/ct_rate/ct_rate_fixture_writer.hpp, data/rad_chestct/rad_chestct_fixture_writer.hpp).
+    const bool ct_rate = o.format == "ct-rate";
+    spdlog::info("synth: {} volumes of {} in {}'s raw layout, seed {} -> {}", o.volumes, o.size,
+                 ct_rate ? "CT-RATE" : "Rad-ChestCT", o.seed, o.out);
+    std::optional<data::ct_rate::CtRateFixtureWriter> ct_rate_fixture;
+    std::optional<data::rad_chestct::RadChestCtFixtureWriter> rad_chestct_fixture;
+    if (ct_rate) {
+      ct_rate_fixture.emplace(o.out);
+    } else {
+      rad_chestct_fixture.emplace(o.out);
+    }
+    std::array<double, 3> spacing{};
     ProgressMeter progress("synth", o.volumes);
     for (int64_t begin = 0; begin < o.volumes; begin += threads) {
       const int64_t end = std::min(o.volumes, begin + threads);
@@ -51,16 +63,32 @@ void run_synth(const SynthOptions& o) {
       for (int64_t i = begin; i < end; ++i)
         rendered.push_back(std::async(std::launch::async, [&, i] { return data::phantom::render(plans[i], phantom); }));
       for (int64_t i = begin; i < end; ++i) {
-        fixture.add(rendered[static_cast<size_t>(i - begin)].get(), i);
+        const data::Sample sample = rendered[static_cast<size_t>(i - begin)].get();
+        spacing = sample.spacing;
+        if (ct_rate) {
+          ct_rate_fixture->add(sample, i);
+        } else {
+          rad_chestct_fixture->add(sample, i);
+        }
         progress.advance();
       }
     }
-    fixture.finish();
-    spdlog::info("synth: wrote {} volumes to {} (dataset/, totalsegmentator/, anatomy_sentences.json) in {}", o.volumes,
-                 o.out, format_duration(progress.elapsed_seconds()));
+    if (ct_rate) {
+      ct_rate_fixture->finish();
+    } else {
+      rad_chestct_fixture->finish();
+    }
+    spdlog::info("synth: wrote {} volumes to {} ({}) in {}", o.volumes, o.out,
+                 ct_rate ? "dataset/, totalsegmentator/, anatomy_sentences.json"
+                         : "volumes/: .npz volumes and label CSVs; totalsegmentator/",
+                 format_duration(progress.elapsed_seconds()));
+    if (!ct_rate) {
+      spdlog::info("synth: the volumes' spacing is {},{},{} mm (z,y,x): convert them with --source-spacing {},{},{}",
+                   spacing[0], spacing[1], spacing[2], spacing[0], spacing[1], spacing[2]);
+    }
     return;
   }
-  if (o.format != "shards") throw UsageError("--format " + o.format + ": expected shards or ct-rate");
+  if (o.format != "shards") throw UsageError("--format " + o.format + ": expected shards, ct-rate or rad-chestct");
   data::ShardLayout layout;
   layout.anatomies = data::default_anatomies();
   layout.labels = data::ct_rate_labels();
@@ -116,7 +144,8 @@ Command add_synth_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "render threads; 0 = one per core")->capture_default_str();
   cmd->add_option("--format", o->format,
                   "shards: a dataset (dataset.json + HDF5 shards); ct-rate: the phantoms in CT-RATE's raw layout "
-                  "(nii.gz volumes, TotalSegmentator masks, CSVs) for `cagcl convert ct-rate`")
+                  "(nii.gz volumes, TotalSegmentator masks, CSVs) for `cagcl convert ct-rate`; rad-chestct: in Rad-ChestCT's "
+                  "layout (.npz volumes, label CSVs, TotalSegmentator masks) for `cagcl convert rad-chestct`")
       ->capture_default_str();
   return {cmd, [o] { run_synth(*o); }};
 }

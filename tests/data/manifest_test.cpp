@@ -63,6 +63,19 @@ TEST(Manifest, RejectsMissingAndMistypedFields) {
   expect_invalid([](json& j) { j["shards"][0]["bytes"] = -1; }, "shards[0].bytes");
   expect_invalid([](json& j) { j["compression"] = "zstd"; }, "compression");
   expect_invalid([](json& j) { j["format"] = "other"; }, "format");
+  expect_invalid([](json& j) { j["reports"] = "no"; }, "reports");
+}
+
+TEST(Manifest, DatasetWithoutReportsSaysSoAndOlderFilesWithoutTheFieldHaveReports) {
+  testing::TempDir dir;
+  Manifest m = good_manifest();
+  EXPECT_TRUE(Manifest::from_json(m.to_json(), "x").has_reports);
+  m.has_reports = false;
+  m.save(dir / "dataset.json");
+  EXPECT_FALSE(Manifest::load(dir / "dataset.json").has_reports);
+  json j = m.to_json();
+  j.erase("reports");
+  EXPECT_TRUE(Manifest::from_json(j, "x").has_reports);
 }
 
 TEST(Manifest, RejectsShardFileNamesOutsideTheDirectory) {
