@@ -5,16 +5,9 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "data/convert/file_walk.hpp"
 
 namespace cagcl::data::convert {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
-
 CsvIndex::CsvIndex(std::string key_column, std::function<std::string(const std::string&)> normalize)
     : key_column_(std::move(key_column)), normalize_(std::move(normalize)) {}
 

@@ -3,35 +3,19 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "data/convert/file_walk.hpp"
 
 namespace cagcl::data::rad_chestct {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
-template <class F>
-void walk(const std::filesystem::path& dir, const std::string& suffix, F&& on_file) {
-  std::error_code ec;
-  std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot list: {}", dir.string(), ec.message()));
-  for (const auto& entry : it) {
-    if (!entry.is_regular_file(ec)) continue;
-    const std::string name = entry.path().filename().string();
-    if (name.size() > suffix.size() && ends_with(name, suffix) && name[0] != '.')
-      on_file(entry.path(), name.substr(0, name.size() - suffix.size()));
-  }
-}
-
 }  // namespace
 
 std::string strip_npz_suffix(const std::string& file_name) {
-  return ends_with(file_name, kVolumeSuffix) ? file_name.substr(0, file_name.size() - 4) : file_name;
+  return convert::ends_with(file_name, kVolumeSuffix) ? file_name.substr(0, file_name.size() - 4) : file_name;
 }
 
 std::string split_of(const std::string& volume, const std::filesystem::path& label_file) {
@@ -56,10 +40,14 @@ RadChestCtInputs RadChestCtInputs::discover(const std::filesystem::path& root, c
   if (!std::filesystem::is_directory(root, ec)) throw IoError(root.string() + ": --root is not a directory");
   if (!masks.empty() && !std::filesystem::is_directory(masks, ec))
     throw IoError(masks.string() + ": --masks is not a directory");
-  walk(root, kVolumeSuffix, [&](const std::filesystem::path& p, const std::string& name) { in.volumes[name].push_back(p); });
+  convert::for_each_file_with_suffix(root, kVolumeSuffix, [&](const std::filesystem::path& p, const std::string& name) {
+    in.volumes[name].push_back(p);
+  });
   if (in.volumes.empty()) throw IoError(fmt::format("{}: no *{} volume under it", root.string(), kVolumeSuffix));
   if (!masks.empty())
-    walk(masks, ".nii.gz", [&](const std::filesystem::path& p, const std::string& name) { in.mask_files[name].push_back(p); });
+    convert::for_each_file_with_suffix(masks, ".nii.gz", [&](const std::filesystem::path& p, const std::string& name) {
+      in.mask_files[name].push_back(p);
+    });
   in.labels.load(labels_dir, kLabelFileSuffix, /*recursive=*/true);
   return in;
 }

@@ -46,12 +46,6 @@ inline Fixture make_fixture(const std::filesystem::path& dir, int64_t volumes = 
   return f;
 }
 
-struct Converted {
-  RadChestCtInputs inputs;
-  convert::AnatomyMapping mapping;
-  LabelMap labels;
-};
-
 inline VolumeConvertOptions options_at(const Fixture& f) {
   VolumeConvertOptions o;
   o.source_spacing = f.phantoms.begin()->second.spacing;
