@@ -24,39 +24,37 @@ std::filesystem::path run_dir_of(const std::filesystem::path& weights, const Eva
 
 }  // namespace
 
-Config eval_config(const EvalModelSource& source) {
+ResolvedEvalSource resolve_eval_source(const EvalModelSource& source) {
   const std::string what = source.run.empty() ? source.checkpoint : source.run;
   const std::string flag = source.run.empty() ? "--checkpoint" : "--run";
   if (!std::filesystem::exists(what)) throw UsageError(flag + ": no such file or directory '" + what + "'");
-  const std::filesystem::path weights = resolve_model_weights(what);
-  const std::filesystem::path run = run_dir_of(weights, source);
-  Config config;
+  ResolvedEvalSource r;
+  r.weights = resolve_model_weights(what);
+  r.run_dir = run_dir_of(r.weights, source);
   if (!source.config.empty()) {
-    config = load_config(source.config);
+    r.config_file = source.config;
+    r.config = load_config(source.config);
   } else {
     // The trainer writes the resolved configuration as RUN/config.yaml; an exported file may have one beside it.
-    const auto file = !run.empty() ? run / "config.yaml" : weights.parent_path() / "config.yaml";
-    if (!std::filesystem::is_regular_file(file))
-      throw UsageError(flag + " " + what + ": no configuration found (looked for " + file.string() +
+    r.config_file = !r.run_dir.empty() ? r.run_dir / "config.yaml" : r.weights.parent_path() / "config.yaml";
+    if (!std::filesystem::is_regular_file(r.config_file))
+      throw UsageError(flag + " " + what + ": no configuration found (looked for " + r.config_file.string() +
                        "); give --config PRESET|FILE with the model's sizes");
-    config = load_config(file.string());
+    r.config = load_config(r.config_file.string());
   }
-  for (const auto& o : source.overrides) apply_override(config, o);
-  validate(config);
-  return config;
+  for (const auto& o : source.overrides) apply_override(r.config, o);
+  validate(r.config);
+  return r;
 }
 
-EvalModel load_eval_model(const EvalModelSource& source, const Config& config, int64_t vocab_size,
-                          const torch::Device& device) {
+EvalModel load_eval_model(const ResolvedEvalSource& source, int64_t vocab_size, const torch::Device& device) {
   EvalModel out;
-  out.config = config;
-  out.weights = resolve_model_weights(source.run.empty() ? source.checkpoint : source.run);
-  out.run_dir = run_dir_of(out.weights, source);
-  out.config_file = !source.config.empty() ? std::filesystem::path(source.config)
-                    : !out.run_dir.empty()  ? out.run_dir / "config.yaml"
-                                            : out.weights.parent_path() / "config.yaml";
+  out.config = source.config;
+  out.weights = source.weights;
+  out.run_dir = source.run_dir;
+  out.config_file = source.config_file;
   // The checkpoint holds every weight: no pretrained BERT file is needed (or wanted) on the evaluating machine.
-  Config build = config;
+  Config build = source.config;
   build.text.weights.clear();
   auto net = std::make_shared<model::CagclModel>(build, vocab_size);
   const model::TensorMap tensors = model::read_safetensors(out.weights.string());

@@ -35,12 +35,20 @@ struct EvalModel {
   std::shared_ptr<void> keep_alive;    // the model module behind the encoders
 };
 
-// The configuration of the source without loading weights. UsageError naming --run/--checkpoint/--config
-// when the source or its configuration cannot be found.
-Config eval_config(const EvalModelSource& source);
-// Builds the model of `config` with `vocab_size` rows and loads the weights of `source` onto `device`, in
-// eval mode. Errors name the file and tensor (missing, extra, wrong shape).
-EvalModel load_eval_model(const EvalModelSource& source, const Config& config, int64_t vocab_size,
-                          const torch::Device& device);
+// What a source names, found once: the weights file (a run's checkpoints are verified here, once, so the
+// configuration and the weights come from the same resolution) and the configuration, --set applied.
+struct ResolvedEvalSource {
+  Config config;
+  std::filesystem::path weights;
+  std::filesystem::path config_file;  // where the configuration came from (--config as given, or a config.yaml)
+  std::filesystem::path run_dir;      // "" when unknown
+};
+
+// Without loading weights. UsageError naming --run/--checkpoint/--config when the source or its configuration
+// cannot be found.
+ResolvedEvalSource resolve_eval_source(const EvalModelSource& source);
+// Builds the model of `source.config` with `vocab_size` rows and loads `source.weights` onto `device`, in eval
+// mode. Errors name the file and tensor (missing, extra, wrong shape).
+EvalModel load_eval_model(const ResolvedEvalSource& source, int64_t vocab_size, const torch::Device& device);
 
 }  // namespace cagcl

@@ -102,7 +102,8 @@ void run_eval(const EvalOptions& o) {
   if (o.threads < 0) throw UsageError("--threads: must be >= 0");
   // The inputs every rank reads alike are checked before MPI starts: a bad flag, dataset or split is then an
   // ordinary error with its exit code on every rank, not an MPI_Abort.
-  const Config config = eval_config(o.source);
+  const ResolvedEvalSource source = resolve_eval_source(o.source);
+  const Config& config = source.config;
   const std::string data_dir = o.data.empty() ? config.data.dir : o.data;
   data::DatasetOptions open_options;
   open_options.verify_checksums = !o.no_verify && config.data.verify_checksums;
@@ -127,7 +128,7 @@ void run_eval(const EvalOptions& o) {
   runtime_options.cpu_threads = o.threads;
   Runtime runtime(nullptr, nullptr, runtime_options);
   runtime.run_or_abort([&] {
-    EvalModel model = load_eval_model(o.source, config, tokenizer.vocab_size(), runtime.device());
+    EvalModel model = load_eval_model(source, tokenizer.vocab_size(), runtime.device());
     auto comm = make_communicator(runtime.device(), comm_options(config.comm));
     embed.device = runtime.device();
     spdlog::info("eval: {} volumes of split '{}' from {} on {} rank(s), protocol {}, {} template families, window {}x{}x{}",

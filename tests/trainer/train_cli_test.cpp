@@ -222,6 +222,25 @@ TEST(TrainCli, ExportOfARunSkipsADamagedNewestCheckpoint) {
   EXPECT_EQ(named.exit_code, 3) << named.output;
 }
 
+// `cagcl eval` of a run reads the newest good checkpoint too, and finds it once: the configuration and the
+// weights come from the same resolution (one verification, one fallback warning).
+TEST(TrainCli, EvalOfARunSkipsADamagedNewestCheckpointOnce) {
+  const auto out = copy_of_reference("eval_damaged");
+  const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
+  overwrite(model, fs::file_size(model) - 4, "\x55");
+  const auto r = run({CAGCL_BINARY, "eval", "--run", out.string(), "--data", (work_root() / "data").string(), "--split",
+                      "all", "--limit", "4", "--templates", "fvlm", "--bootstrap", "10", "--no-plots", "--threads", "1",
+                      "--out", (work_root() / "eval_damaged_report").string()},
+                     "eval_damaged");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string fallback = "falling back to the previous one";
+  const size_t first = r.output.find(fallback);
+  ASSERT_NE(first, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(fallback, first + 1), std::string::npos) << "resolved more than once:\n" << r.output;
+  EXPECT_NE(r.output.find((out / "checkpoints" / "step-00000003" / "model.safetensors").string()), std::string::npos)
+      << r.output;
+}
+
 // Same global batch (2 x 2 = 1 x 4 = 4 x 1): the same samples in the same order, so the continued loss curve
 // matches the 2-rank one up to float rounding of the reductions.
 void expect_resume_on(int np, int batch, const std::string& name) {
