@@ -96,12 +96,17 @@ std::array<int64_t, 3> parse_margin(const std::string& text) {
   return margin;
 }
 
+// The first --limit volumes of the sorted list (all for 0). Checked before MPI starts, like every flag.
+std::vector<std::string> first_volumes(std::vector<std::string> volumes, int64_t limit) {
+  if (limit < 0) throw UsageError("--limit must be >= 0");
+  if (limit > 0 && static_cast<int64_t>(volumes.size()) > limit) volumes.resize(static_cast<size_t>(limit));
+  return volumes;
+}
+
 // Runs this rank's parts, waits for every rank, and on rank 0 assembles the dataset and logs the summary.
-// `volumes` sorted.
-void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, std::vector<std::string> volumes,
+// `volumes` sorted, --limit applied.
+void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, const std::vector<std::string>& volumes,
                  const CommonConvertOptions& o, const std::function<data::Sample(const std::string&)>& convert) {
-  if (o.limit < 0) throw UsageError("--limit must be >= 0");
-  if (o.limit > 0 && static_cast<int64_t>(volumes.size()) > o.limit) volumes.resize(static_cast<size_t>(o.limit));
   plan.fingerprint = sha256_hex(plan.fingerprint.data(), plan.fingerprint.size()) + "-" + std::to_string(volumes.size());
   plan.rank = runtime.rank();
   plan.world = runtime.world_size();
@@ -159,6 +164,7 @@ void run_ct_rate(const CtRateOptions& o) {
   }
 
   const auto inputs = data::ct_rate::CtRateInputs::discover(o.root, o.masks);
+  const auto volumes = first_volumes(inputs.volume_names(), o.common.limit);
   const data::ct_rate::CtRateVolumeConverter converter(inputs, mapping, sentences, volume);
 
   data::convert::ConversionPlan plan;
@@ -187,8 +193,7 @@ void run_ct_rate(const CtRateOptions& o) {
   spdlog::info("convert ct-rate: {} volume(s) under {}, masks {}, rank {}/{}", inputs.volumes.size(), o.root, o.masks,
                runtime.rank(), runtime.world_size());
   runtime.run_or_abort([&] {
-    run_sharded(runtime, plan, inputs.volume_names(), o.common,
-                [&](const std::string& name) { return converter.convert(name); });
+    run_sharded(runtime, plan, volumes, o.common, [&](const std::string& name) { return converter.convert(name); });
     return 0;
   });
 }
@@ -196,9 +201,7 @@ void run_ct_rate(const CtRateOptions& o) {
 // `--export-nifti`: each rank writes its share (volume i goes to rank i % world) of the volumes as NIfTI for
 // TotalSegmentator. A file already there was written atomically, so it is complete and is kept.
 void export_rad_chestct_nifti(const Runtime& runtime, const data::rad_chestct::RadChestCtVolumeConverter& converter,
-                              std::vector<std::string> volumes, const RadChestCtOptions& o) {
-  if (o.common.limit > 0 && static_cast<int64_t>(volumes.size()) > o.common.limit)
-    volumes.resize(static_cast<size_t>(o.common.limit));
+                              const std::vector<std::string>& volumes, const RadChestCtOptions& o) {
   const std::filesystem::path out = o.export_nifti;
   std::filesystem::create_directories(out);
   std::vector<std::string> mine;
@@ -226,6 +229,35 @@ void export_rad_chestct_nifti(const Runtime& runtime, const data::rad_chestct::R
                out.string(), kept, skipped.size());
 }
 
+// What the conversion writes and what identifies it (parts made with another fingerprint are redone).
+data::convert::ConversionPlan rad_chestct_plan(const RadChestCtOptions& o, const data::convert::AnatomyMapping& mapping,
+                                               const data::rad_chestct::LabelMap& label_map,
+                                               const data::rad_chestct::VolumeConvertOptions& volume) {
+  const std::string labels_dir = o.labels.empty() ? o.root : o.labels;
+  data::convert::ConversionPlan plan;
+  plan.out = o.common.out;
+  plan.layout.anatomies = mapping.anatomies;
+  plan.layout.labels = label_map.names();
+  plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
+                                                         : data::compression_from_string(o.common.compression);
+  plan.has_reports = false;
+  plan.fingerprint = fmt::format("rad-chestct|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
+                                 std::filesystem::absolute(labels_dir).string(), std::filesystem::absolute(o.masks).string(),
+                                 sha256_file(o.mapping), sha256_file(o.label_map), o.source_spacing, o.spacing, o.margin,
+                                 o.common.volumes_per_shard, data::to_string(plan.layout.compression));
+  plan.generator = {{"tool", "cagcl convert rad-chestct"},
+                    {"version", CAGCL_VERSION},
+                    {"root", o.root},
+                    {"labels", labels_dir},
+                    {"masks", o.masks},
+                    {"mapping", o.mapping},
+                    {"label_map", o.label_map},
+                    {"source_spacing", volume.source_spacing},
+                    {"spacing", volume.spacing},
+                    {"margin", volume.margin}};
+  return plan;
+}
+
 void run_rad_chestct(const RadChestCtOptions& o) {
   const bool exporting = !o.export_nifti.empty();
   if (!exporting && (o.masks.empty() || o.common.out.empty()))
@@ -240,38 +272,20 @@ void run_rad_chestct(const RadChestCtOptions& o) {
   volume.margin = parse_margin(o.margin);
   const std::string labels_dir = o.labels.empty() ? o.root : o.labels;
   const auto inputs = data::rad_chestct::RadChestCtInputs::discover(o.root, labels_dir, exporting ? "" : o.masks);
+  const auto volumes = first_volumes(inputs.volume_names(), o.common.limit);
   const data::rad_chestct::RadChestCtVolumeConverter converter(inputs, mapping, label_map, volume);
+  // Built (flags such as --compression checked) before MPI starts, as for CT-RATE; export needs none.
+  std::optional<data::convert::ConversionPlan> plan;
+  if (!exporting) plan = rad_chestct_plan(o, mapping, label_map, volume);
 
-  data::convert::ConversionPlan plan;
-  plan.out = o.common.out;
-  plan.layout.anatomies = mapping.anatomies;
-  plan.layout.labels = label_map.names();
-  plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
-                                                         : data::compression_from_string(o.common.compression);
-  plan.has_reports = false;
-  if (!exporting)
-    plan.fingerprint = fmt::format("rad-chestct|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
-                                   std::filesystem::absolute(labels_dir).string(), std::filesystem::absolute(o.masks).string(),
-                                   sha256_file(o.mapping), sha256_file(o.label_map), o.source_spacing, o.spacing, o.margin,
-                                   o.common.volumes_per_shard, data::to_string(plan.layout.compression));
-  plan.generator = {{"tool", "cagcl convert rad-chestct"},
-                    {"version", CAGCL_VERSION},
-                    {"root", o.root},
-                    {"labels", labels_dir},
-                    {"masks", o.masks},
-                    {"mapping", o.mapping},
-                    {"label_map", o.label_map},
-                    {"source_spacing", volume.source_spacing},
-                    {"spacing", volume.spacing},
-                    {"margin", volume.margin}};
   Runtime runtime(nullptr, nullptr, RuntimeOptions{1, false});
   spdlog::info("convert rad-chestct: {} volume(s) under {}, rank {}/{}", inputs.volumes.size(), o.root, runtime.rank(),
                runtime.world_size());
   runtime.run_or_abort([&] {
     if (exporting) {
-      export_rad_chestct_nifti(runtime, converter, inputs.volume_names(), o);
+      export_rad_chestct_nifti(runtime, converter, volumes, o);
     } else {
-      run_sharded(runtime, plan, inputs.volume_names(), o.common,
+      run_sharded(runtime, *plan, volumes, o.common,
                   [&](const std::string& name) { return converter.convert(name); });
     }
     return 0;

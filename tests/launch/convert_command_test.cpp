@@ -185,6 +185,10 @@ TEST_F(ConvertRadChestCtCommand, MissingFlagsAndBadSpacingNameTheFlag) {
   const Outcome spacing = run(cagcl() + convert_args() + " --source-spacing 0,1,1 --export-nifti '" + (dir_ / "n").string() + "'");
   EXPECT_EQ(spacing.exit_code, 2);
   EXPECT_NE(spacing.out.find("--source-spacing"), std::string::npos) << spacing.out;
+  const Outcome limit = run(cagcl() + convert_args() + " --limit -1 --export-nifti '" + (dir_ / "n").string() + "'");
+  EXPECT_EQ(limit.exit_code, 2);
+  EXPECT_NE(limit.out.find("--limit"), std::string::npos) << limit.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "n")) << "nothing is written for a bad flag";
 }
 
 }  // namespace
