@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -50,10 +51,16 @@ void run_synth(const SynthOptions& o) {
                  ct_rate ? "CT-RATE" : "Rad-ChestCT", o.seed, o.out);
     std::optional<data::ct_rate::CtRateFixtureWriter> ct_rate_fixture;
     std::optional<data::rad_chestct::RadChestCtFixtureWriter> rad_chestct_fixture;
+    std::function<void(const data::Sample&, int64_t)> add;
+    std::function<void()> finish;
     if (ct_rate) {
       ct_rate_fixture.emplace(o.out);
+      add = [&](const data::Sample& s, int64_t i) { ct_rate_fixture->add(s, i); };
+      finish = [&] { ct_rate_fixture->finish(); };
     } else {
       rad_chestct_fixture.emplace(o.out);
+      add = [&](const data::Sample& s, int64_t i) { rad_chestct_fixture->add(s, i); };
+      finish = [&] { rad_chestct_fixture->finish(); };
     }
     std::array<double, 3> spacing{};
     ProgressMeter progress("synth", o.volumes);
@@ -65,19 +72,11 @@ void run_synth(const SynthOptions& o) {
       for (int64_t i = begin; i < end; ++i) {
         const data::Sample sample = rendered[static_cast<size_t>(i - begin)].get();
         spacing = sample.spacing;
-        if (ct_rate) {
-          ct_rate_fixture->add(sample, i);
-        } else {
-          rad_chestct_fixture->add(sample, i);
-        }
+        add(sample, i);
         progress.advance();
       }
     }
-    if (ct_rate) {
-      ct_rate_fixture->finish();
-    } else {
-      rad_chestct_fixture->finish();
-    }
+    finish();
     spdlog::info("synth: wrote {} volumes to {} ({}) in {}", o.volumes, o.out,
                  ct_rate ? "dataset/, totalsegmentator/, anatomy_sentences.json"
                          : "volumes/: .npz volumes and label CSVs; totalsegmentator/",
