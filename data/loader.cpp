@@ -178,7 +178,8 @@ void Loader::fill_row(Pending& p, int64_t row) {
     }
     crop_flip_window(s.volume.data(), s.anatomy.data(), shape, crop, box, flip, options_.hu_min, options_.hu_max,
                      image, anatomy);
-    const std::vector<uint8_t> intact = intact_flags(anatomy, crop, A);
+    const auto volume_faces = labels_on_faces(s.anatomy.data(), shape);
+    const std::vector<uint8_t> intact = intact_flags(anatomy, crop, A, &volume_faces);
     bool* intact_row = out.intact.data_ptr<bool>() + row * A;
     bool* normal_row = out.normal.data_ptr<bool>() + row * A;
     int64_t* id_row = out.text_id.data_ptr<int64_t>() + row * A;

@@ -131,12 +131,9 @@ void crop_flip_window(const int16_t* volume, const uint8_t* anatomy, const Shape
   }
 }
 
-std::vector<uint8_t> intact_flags(const uint8_t* a, const Shape3& crop, int64_t num_anatomies) {
-  // Presence: one branch-free pass over all voxels; contact: the six faces only.
-  std::array<uint8_t, 256> present{}, on_face{};
-  const int64_t D = crop[0], H = crop[1], W = crop[2];
-  const int64_t n = D * H * W;
-  for (int64_t i = 0; i < n; ++i) present[a[i]] = 1;
+std::array<uint8_t, 256> labels_on_faces(const uint8_t* a, const Shape3& shape) {
+  std::array<uint8_t, 256> on_face{};
+  const int64_t D = shape[0], H = shape[1], W = shape[2];
   const auto mark_row = [&](const uint8_t* row, int64_t len) {
     for (int64_t x = 0; x < len; ++x) on_face[row[x]] = 1;
   };
@@ -153,10 +150,22 @@ std::vector<uint8_t> intact_flags(const uint8_t* a, const Shape3& crop, int64_t 
       on_face[slice[y * W + W - 1]] = 1;  // x = W - 1
     }
   }
+  return on_face;
+}
+
+std::vector<uint8_t> intact_flags(const uint8_t* a, const Shape3& crop, int64_t num_anatomies,
+                                  const std::array<uint8_t, 256>* volume_faces) {
+  // Presence: one branch-free pass over all voxels; contact: the six faces only.
+  std::array<uint8_t, 256> present{};
+  const int64_t n = crop[0] * crop[1] * crop[2];
+  for (int64_t i = 0; i < n; ++i) present[a[i]] = 1;
+  const std::array<uint8_t, 256> on_face = labels_on_faces(a, crop);
   std::vector<uint8_t> intact(static_cast<size_t>(num_anatomies), 0);
   // Labels > A were rejected when the sample was read; anything above 255 cannot occur in uint8.
   for (int64_t k = 1; k <= num_anatomies && k < 256; ++k) {
-    intact[static_cast<size_t>(k - 1)] = present[static_cast<size_t>(k)] && !on_face[static_cast<size_t>(k)];
+    const auto label = static_cast<size_t>(k);
+    const bool cut_by_volume = volume_faces != nullptr && (*volume_faces)[label] != 0;
+    intact[static_cast<size_t>(k - 1)] = present[label] && !on_face[label] && !cut_by_volume;
   }
   return intact;
 }

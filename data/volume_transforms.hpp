@@ -51,8 +51,14 @@ void crop_flip_window(const int16_t* volume, const uint8_t* anatomy, const Shape
                       const CropBox& box, const std::array<bool, 3>& flip, double hu_min, double hu_max,
                       float* out_image, uint8_t* out_anatomy);
 
+// Per label value: 1 when the value occurs on one of the six faces of the label map `shape`.
+std::array<uint8_t, 256> labels_on_faces(const uint8_t* anatomy, const Shape3& shape);
+
 // Per anatomy a = 1..num_anatomies (index a-1): true when the anatomy has a voxel in the crop and none on any
 // of its six faces (METHOD.md: an anatomy touching a crop face is not intact; an absent one is not intact).
-std::vector<uint8_t> intact_flags(const uint8_t* crop_anatomy, const Shape3& crop, int64_t num_anatomies);
+// `volume_faces` (labels_on_faces of the whole, unpadded volume), when given, also rules out an anatomy that
+// the volume itself cuts: a crop that reaches into the padding would otherwise show such an organ whole.
+std::vector<uint8_t> intact_flags(const uint8_t* crop_anatomy, const Shape3& crop, int64_t num_anatomies,
+                                  const std::array<uint8_t, 256>* volume_faces = nullptr);
 
 }  // namespace cagcl::data

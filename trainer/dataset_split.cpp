@@ -14,9 +14,10 @@ SplitIndex index_splits(const data::Dataset& dataset) {
     const auto sample = dataset.read_metadata(i);
     if (sample.split == "train") index.train.push_back(i);
     else if (sample.split == "valid") index.valid.push_back(i);
+    else if (sample.split == "test") ++index.held_out;
     else
       throw DataError(dataset.dir().string() + ": sample " + std::to_string(i) + " ('" + sample.name + "'): split '" +
-                      sample.split + "' is neither 'train' nor 'valid'");
+                      sample.split + "' is not 'train', 'valid' or 'test'");
   }
   return index;
 }

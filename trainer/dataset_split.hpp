@@ -14,6 +14,7 @@ namespace cagcl::trainer {
 
 struct SplitIndex {
   std::vector<int64_t> train, valid;  // global indices, ascending
+  int64_t held_out = 0;               // "test" samples: counted, never read by training or validation
 };
 
 // Reads every sample's metadata once (no voxels).

@@ -120,9 +120,9 @@ int draw_scan_count(Rng& rng) {
   return u < 0.60 ? 1 : (u < 0.85 ? 2 : 3);
 }
 
-// Patient ordinal p is in "valid" when the running count floor((p + 1) f) steps up: an exact, interleaved
+// Ordinal p of a sequence is picked when the running count floor((p + 1) f) steps up: an exact, interleaved
 // fraction that does not depend on how many volumes are planned.
-bool is_valid_patient(int64_t ordinal, double fraction) {
+bool running_count_steps_up(int64_t ordinal, double fraction) {
   return std::floor((ordinal + 1) * fraction) > std::floor(ordinal * fraction);
 }
 
@@ -147,10 +147,15 @@ std::vector<ScanPlan> plan_cohort(int64_t volumes, const PhantomOptions& options
   if (volumes < 1) throw UsageError("--volumes: must be >= 1, got " + std::to_string(volumes));
   if (!(options.valid_fraction >= 0 && options.valid_fraction < 1))
     throw UsageError("--valid-fraction: must be in [0, 1), got " + std::to_string(options.valid_fraction));
+  if (!(options.test_fraction >= 0 && options.valid_fraction + options.test_fraction < 1))
+    throw UsageError("--test-fraction: must be >= 0 and leave patients for training (valid + test < 1), got " +
+                     std::to_string(options.test_fraction));
+  // Test patients are drawn from the non-valid ones, so adding a test split leaves the valid split as it was.
+  const double test_share_of_rest = options.test_fraction / (1 - options.valid_fraction);
   resolved_spacing(options);
 
   std::vector<ScanPlan> plans;
-  int64_t train_patients = 0, valid_patients = 0;
+  int64_t train_patients = 0, valid_patients = 0, test_patients = 0, non_valid_ordinal = 0;
   for (int64_t ordinal = 0; static_cast<int64_t>(plans.size()) < volumes; ++ordinal) {
     const uint64_t patient_seed = derive_seed(options.seed, Stream::patient, static_cast<uint64_t>(ordinal));
     Rng patient_rng(derive_seed(patient_seed, Stream::labels));
@@ -164,9 +169,11 @@ std::vector<ScanPlan> plan_cohort(int64_t volumes, const PhantomOptions& options
     const PatientBody body = draw_body(body_rng);
     const int scans = draw_scan_count(patient_rng);
 
-    const bool valid = is_valid_patient(ordinal, options.valid_fraction);
-    const std::string split = valid ? "valid" : "train";
-    const std::string patient = split + "_" + std::to_string(valid ? ++valid_patients : ++train_patients);
+    const bool valid = running_count_steps_up(ordinal, options.valid_fraction);
+    const bool test = !valid && running_count_steps_up(non_valid_ordinal++, test_share_of_rest);
+    const std::string split = valid ? "valid" : (test ? "test" : "train");
+    const int64_t number = valid ? ++valid_patients : (test ? ++test_patients : ++train_patients);
+    const std::string patient = split + "_" + std::to_string(number);
     for (int s = 0; s < scans && static_cast<int64_t>(plans.size()) < volumes; ++s) {
       ScanPlan plan;
       plan.index = static_cast<int64_t>(plans.size());

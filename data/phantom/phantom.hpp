@@ -20,6 +20,7 @@ struct PhantomOptions {
   std::optional<std::array<double, 3>> spacing;  // z, y, x mm; default: 320 mm / D, 360 mm / H, 360 mm / W
   uint64_t seed = 42;
   double valid_fraction = 0.2;  // fraction of PATIENTS in the "valid" split
+  double test_fraction = 0.0;   // fraction of PATIENTS in the held-out "test" split (never trained or tuned on)
 };
 
 // Latent patient state from which findings co-occur (docs/synthetic-phantoms.md, "Prevalence model").
@@ -50,7 +51,7 @@ struct ScanPlan {
   int64_t index = 0;  // position in the cohort
   std::string name;   // e.g. "train_12_b_1"
   std::string patient;  // e.g. "train_12"
-  std::string split;    // "train" or "valid"
+  std::string split;    // "train", "valid" or "test"
   std::vector<uint8_t> labels;  // 18, CT-RATE order (ct_rate_labels())
   int scan_of_patient = 0;      // 0 = first scan ('a')
   uint64_t patient_seed = 0;    // body, vessels and chronic findings: identical in all of a patient's scans
@@ -62,7 +63,8 @@ struct ScanPlan {
 
 // Plans `volumes` scans: patients with 1..3 scans each, patient-level split. Deterministic in (volumes,
 // options); the plan of N volumes is a prefix of the plan of N + M volumes except for the last patient's
-// scan count. Throws UsageError naming --volumes, --size, --spacing or --valid-fraction.
+// scan count. The valid patients do not depend on test_fraction (test patients are taken from the others).
+// Throws UsageError naming --volumes, --size, --spacing, --valid-fraction or --test-fraction.
 std::vector<ScanPlan> plan_cohort(int64_t volumes, const PhantomOptions& options);
 
 // Renders one scan and fills every field of Sample. Byte-identical for the same (plan, options) on every

@@ -1,5 +1,7 @@
 #include "data/phantom/report_writer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -37,12 +39,12 @@ const Wording& wording_of(int finding) {
       // Cardiomegaly
       {{"The heart is {kind} enlarged.", "Cardiac silhouette is {kind} increased in size.",
         "Heart dimensions are {kind} increased, with a cardiothoracic ratio above 0.5."},
-       {"Cardiomegaly.", "Enlarged heart.", "Cardiomegaly is present."}},
+       {"Cardiomegaly noted.", "Enlarged heart.", "Cardiomegaly is seen."}},
       // Pericardial effusion
       {{"Pericardial effusion reaching {size} in thickness is observed.",
         "There is fluid in the pericardial space measuring up to {size}.",
         "A pericardial effusion with a thickness of {size} is seen."},
-       {"Pericardial effusion.", "Pericardial fluid.", "Pericardial effusion is noted."}},
+       {"Pericardial effusion noted.", "Pericardial fluid.", "Pericardial effusion is noted."}},
       // Coronary artery wall calcification
       {{"Calcified plaques are seen in the {where}.", "There are calcifications in the wall of the {where}.",
         "Coronary artery calcification is noted along the {where}."},
@@ -52,7 +54,7 @@ const Wording& wording_of(int finding) {
       {{"A {kind} hiatal hernia measuring {size} is seen at the distal esophagus.",
         "The distal esophagus is dilated with a {kind} hiatal hernia containing fluid and air.",
         "There is a {kind} hiatal hernia of {size} at the esophageal hiatus."},
-       {"Hiatal hernia.", "{Kind} hiatal hernia.", "Hiatal hernia is present."}},
+       {"Hiatal hernia noted.", "{Kind} hiatal hernia.", "Hiatal hernia is seen."}},
       // Lymphadenopathy
       {{"Enlarged lymph nodes up to {size} in short axis are seen in the {where} region.",
         "There are {count} pathologically enlarged mediastinal lymph nodes, the largest {size} in short axis.",
@@ -62,7 +64,7 @@ const Wording& wording_of(int finding) {
       {{"{Kind} emphysematous changes are seen in both upper lobes.",
         "There are {kind} emphysema areas predominantly in the upper lobes of both lungs.",
         "Low-attenuation areas consistent with {kind} emphysema are present in both lungs."},
-       {"{Kind} emphysema.", "Emphysema.", "Emphysematous changes in both lungs."}},
+       {"{Kind} emphysema.", "Emphysema in both lungs.", "Emphysematous changes in both lungs."}},
       // Atelectasis
       {{"Subsegmental atelectasis is seen in the posterobasal segment of the {lobe}.",
         "There are plate-like atelectatic bands in the {lobe}.",
@@ -72,7 +74,7 @@ const Wording& wording_of(int finding) {
       {{"A solid nodule measuring {size} is seen in the {lobe}.",
         "There is a {size} solid pulmonary nodule in the {lobe}.",
         "A nodular opacity with a diameter of {size} is noted in the {lobe}."},
-       {"Pulmonary nodule in the {lobe}.", "{Size} nodule in the {lobe}.", "Lung nodule."}},
+       {"Pulmonary nodule in the {lobe}.", "{Size} nodule in the {lobe}.", "Lung nodule noted."}},
       // Lung opacity
       {{"Ground-glass opacities are seen in the {lobe}.",
         "There are patchy ground-glass density increases in the {lobe}.",
@@ -82,23 +84,23 @@ const Wording& wording_of(int finding) {
       {{"Fibrotic bands and linear densities are seen in the {lobe}.",
         "There are sequelae fibrotic changes in the periphery of the {lobe}.",
         "Linear fibrotic strands are noted in the {lung}."},
-       {"Fibrotic sequelae in the {lung}.", "Sequelae fibrotic changes.", "Pulmonary fibrotic sequela."}},
+       {"Fibrotic sequelae in the {lung}.", "Sequelae fibrotic changes.", "Post-inflammatory fibrotic sequelae."}},
       // Pleural effusion
       {{"A {kind} pleural effusion is seen {on_side}.",
         "There is {kind} pleural fluid layering posteriorly in {hemithorax}.",
         "Pleural effusion reaching {size} in depth is observed {on_side}."},
-       {"{Side} pleural effusion.", "Pleural effusion.", "{Kind} {side} pleural effusion."}},
+       {"{Side} pleural effusion.", "Pleural effusion noted.", "{Kind} {side} pleural effusion."}},
       // Mosaic attenuation pattern
       {{"A mosaic attenuation pattern is seen in both lungs.",
         "There are geographic areas of decreased and increased attenuation in both lungs, consistent with mosaic "
         "attenuation.",
         "Heterogeneous lung parenchyma with a mosaic attenuation pattern is noted."},
-       {"Mosaic attenuation pattern.", "Mosaic attenuation in both lungs.",
+       {"Mosaic attenuation pattern noted.", "Mosaic attenuation in both lungs.",
         "Findings suggestive of small airway disease with mosaic attenuation."}},
       // Peribronchial thickening
       {{"Peribronchial thickening is seen in the {lung}.", "There is bronchial wall thickening in the {lung}.",
         "Thickened peribronchial interstitium is noted in the lower lobe of the {lung}."},
-       {"Peribronchial thickening.", "Bronchial wall thickening.", "Peribronchial thickening in the {lung}."}},
+       {"Peribronchial thickening noted.", "Bronchial wall thickening.", "Peribronchial thickening in the {lung}."}},
       // Consolidation
       {{"A consolidation area is seen in the {lobe}.", "There is dense parenchymal consolidation in the {lobe}.",
         "Consolidation is noted in the {lobe}."},
@@ -107,12 +109,12 @@ const Wording& wording_of(int finding) {
       {{"{Kind} bronchiectasis is seen in the lower lobe of the {lung}, with bronchi up to {size} in lumen.",
         "There are dilated bronchi consistent with {kind} bronchiectasis in the {lung}.",
         "Bronchiectatic changes are noted in the lower lobe of the {lung}."},
-       {"Bronchiectasis.", "{Kind} bronchiectasis in the {lung}.", "Bronchiectatic changes."}},
+       {"Bronchiectasis noted.", "{Kind} bronchiectasis in the {lung}.", "Bronchiectatic changes."}},
       // Interlobular septal thickening
       {{"Interlobular septal thickening is seen in the periphery of the {lung}.",
         "There is smooth thickening of the interlobular septa in the {lung}.",
         "Thickened interlobular septa are noted subpleurally in the {lung}."},
-       {"Interlobular septal thickening.", "Septal thickening in the {lung}.",
+       {"Interlobular septal thickening noted.", "Septal thickening in the {lung}.",
         "Interlobular septal thickening, possibly interstitial edema."}},
   }};
   return table[static_cast<size_t>(finding)];
@@ -217,6 +219,77 @@ std::string fill(std::string text, int finding, const FindingFacts& f) {
   return capitalised(text);
 }
 
+// Pertinent negatives: what a radiologist states as absent in an anatomy that has findings. None of these
+// wordings is the surface form of a built-in prompt family (eval/prompt_templates.cpp), so zero-shot stays
+// zero-shot: tests/data/phantom/report_writer_test.cpp checks every generated sentence against them.
+const Phrases& negation_wordings() {
+  static const Phrases p = {"No {x} is seen.", "No {x} is identified.", "{X} is absent.",
+                            "There is no sign of {x}.", "Negative for {x}.", "No {x} was detected."};
+  return p;
+}
+
+// Names a radiologist uses for an absent finding (several per finding, as reports vary).
+const Phrases& absent_names(int finding) {
+  static const std::array<Phrases, kNumFindings> table = {{
+      {},                                                    // Medical material (no anatomy)
+      {"aortic wall calcification", "calcified aortic plaque"},  // Arterial wall calcification
+      {"cardiomegaly", "cardiac enlargement"},
+      {"pericardial effusion", "pericardial fluid"},
+      {"coronary artery calcification", "coronary calcification"},
+      {"hiatal hernia"},
+      {},  // Lymphadenopathy (no anatomy)
+      {"emphysema", "emphysematous change"},
+      {"atelectasis"},
+      {"pulmonary nodule", "lung nodule"},
+      {"ground-glass opacity", "lung opacity"},
+      {"fibrotic sequela", "pulmonary fibrosis"},
+      {"pleural effusion"},
+      {"mosaic attenuation"},
+      {"peribronchial thickening", "bronchial wall thickening"},
+      {"consolidation"},
+      {"bronchiectasis"},
+      {"interlobular septal thickening", "septal thickening"},
+  }};
+  return table[static_cast<size_t>(finding)];
+}
+
+// Absent findings outside the label set, for anatomies with a single labelled finding (esophagus, aorta):
+// when that finding is present, these are the only negatives left to state.
+const Phrases& extra_absent_names(int anatomy) {
+  static const std::array<Phrases, kNumAnatomies + 1> table = {{
+      {}, {}, {}, {"esophageal wall thickening", "esophageal dilatation"}, {"aortic aneurysm", "aortic dissection"},
+  }};
+  return table[static_cast<size_t>(anatomy)];
+}
+
+std::string negation(Rng& rng, const std::string& name) {
+  std::string text = pick(rng, negation_wordings());
+  replace_all(text, "{X}", capitalised(name));
+  replace_all(text, "{x}", name);
+  return text;
+}
+
+// One or two absent findings of an abnormal anatomy, each in one of several wordings.
+std::vector<std::string> pertinent_negatives(const ScanPlan& plan, const FindingFactsTable& facts, int anatomy) {
+  std::vector<std::string> names;
+  for (int f = 0; f < kNumFindings; ++f) {
+    if (kFindingAnatomy[static_cast<size_t>(f)] != anatomy || facts[static_cast<size_t>(f)].present) continue;
+    Rng name_rng(derive_seed(plan.scan_seed, Stream::wording, 3000 + static_cast<uint64_t>(f)));
+    names.push_back(pick(name_rng, absent_names(f)));
+  }
+  for (const char* extra : extra_absent_names(anatomy)) names.push_back(extra);
+  Rng rng(derive_seed(plan.scan_seed, Stream::wording, 2000 + static_cast<uint64_t>(anatomy)));
+  const int wanted = std::min(static_cast<int>(names.size()), 1 + rng.below(2));
+  std::vector<std::string> out;
+  for (int i = 0; i < wanted; ++i) {
+    // Partial Fisher-Yates: distinct findings, in a random order.
+    const int j = i + rng.below(static_cast<int>(names.size()) - i);
+    std::swap(names[static_cast<size_t>(i)], names[static_cast<size_t>(j)]);
+    out.push_back(negation(rng, names[static_cast<size_t>(i)]));
+  }
+  return out;
+}
+
 void append_sentence(std::string& section, const std::string& sentence) {
   if (!section.empty()) section += ' ';
   section += sentence;
@@ -253,6 +326,10 @@ void write_report(Sample& sample, const ScanPlan& plan, const FindingFactsTable&
   sample.text_id.assign(anatomies, 0);
   for (size_t a = 0; a < anatomies; ++a) {
     sample.normal[a] = sample.conclusion[a].empty() && sample.description[a].empty() ? 1 : 0;
+    if (!sample.normal[a]) {
+      for (auto& sentence : pertinent_negatives(plan, facts, static_cast<int>(a) + 1))
+        sample.description[a].push_back(std::move(sentence));
+    }
     sample.text_id[a] = text_id(names[a], sample.conclusion[a], sample.description[a]);
   }
 

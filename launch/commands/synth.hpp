@@ -14,6 +14,7 @@ struct SynthOptions {
   std::string size = "64x128x128";
   std::string spacing;
   double valid_fraction = 0.2;
+  double test_fraction = 0.0;
   int64_t threads = 0;
   std::string format = "shards";
 };

@@ -36,6 +36,9 @@ void run_synth(const SynthOptions& o) {
   if (!o.spacing.empty()) phantom.spacing = parse_triple<double>(o.spacing, ',', "--spacing");
   phantom.seed = o.seed;
   phantom.valid_fraction = o.valid_fraction;
+  phantom.test_fraction = o.test_fraction;
+  if (o.format == "ct-rate" && o.test_fraction > 0)
+    throw UsageError("--test-fraction: CT-RATE's layout has only train and valid; use --format shards or rad-chestct");
   if (o.volumes < 1) throw UsageError("--volumes " + std::to_string(o.volumes) + ": must be >= 1");
   if (o.shards < 1 || o.shards > o.volumes)
     throw UsageError("--shards " + std::to_string(o.shards) + ": must be in [1, --volumes]");
@@ -98,6 +101,7 @@ void run_synth(const SynthOptions& o) {
                               {"size", phantom.size},
                               {"volumes", o.volumes},
                               {"valid_fraction", o.valid_fraction},
+                              {"test_fraction", o.test_fraction},
                               {"vocab", kVocabFileName}};
   if (phantom.spacing) generator["spacing"] = *phantom.spacing;
   data::DatasetWriter writer(o.out, layout, o.volumes, o.shards, generator);
@@ -139,6 +143,9 @@ Command add_synth_command(CLI::App& app) {
   cmd->add_option("--spacing", o->spacing,
                   "voxel spacing z,y,x in mm; default: the size covers a 320 x 360 x 360 mm chest field of view");
   cmd->add_option("--valid-fraction", o->valid_fraction, "fraction of patients in the valid split")
+      ->capture_default_str();
+  cmd->add_option("--test-fraction", o->test_fraction,
+                  "fraction of patients in the held-out test split (taken from the non-valid patients)")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "render threads; 0 = one per core")->capture_default_str();
   cmd->add_option("--format", o->format,

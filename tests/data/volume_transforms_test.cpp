@@ -112,6 +112,26 @@ TEST(VolumeTransforms, IntactUnlessTouchingAFaceOrAbsent) {
   EXPECT_EQ(intact_flags(map.data(), crop, 4)[0], 0);
 }
 
+TEST(VolumeTransforms, AnatomyCutByTheVolumeIsNotIntactEvenInsideAPaddedCrop) {
+  // A 4x4x4 volume padded to a 6x6x6 crop: anatomy 1 lies on the volume's z = 0 face, which the crop shows
+  // one voxel inside its own faces; anatomy 2 is interior to the volume.
+  const Shape3 shape{4, 4, 4}, crop{6, 6, 6};
+  std::vector<uint8_t> volume(4 * 4 * 4, 0);
+  std::vector<int16_t> hu(4 * 4 * 4, 0);
+  volume[at(shape, 0, 1, 1)] = 1;
+  volume[at(shape, 1, 1, 1)] = 1;
+  volume[at(shape, 2, 2, 2)] = 2;
+  std::vector<float> image(6 * 6 * 6);
+  std::vector<uint8_t> cropped(6 * 6 * 6);
+  crop_flip_window(hu.data(), volume.data(), shape, crop, center_crop(padded_shape(shape, crop), crop),
+                   {false, false, false}, -1000, 1000, image.data(), cropped.data());
+  EXPECT_EQ(intact_flags(cropped.data(), crop, 2), (std::vector<uint8_t>{1, 1})) << "the crop alone sees both whole";
+  const auto faces = labels_on_faces(volume.data(), shape);
+  EXPECT_EQ(faces[1], 1);
+  EXPECT_EQ(faces[2], 0);
+  EXPECT_EQ(intact_flags(cropped.data(), crop, 2, &faces), (std::vector<uint8_t>{0, 1}));
+}
+
 TEST(VolumeTransforms, CentreAndAnatomyCrops) {
   EXPECT_EQ(center_crop({10, 20, 30}, {4, 10, 10}).begin, (Shape3{3, 5, 10}));
   const Shape3 shape{10, 20, 30};
