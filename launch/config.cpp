@@ -179,6 +179,9 @@ std::vector<Field> fields_of(Config& c) {
       scalar("synth.volumes", c.synth.volumes, "number of phantom volumes the demo synthesises", positive()),
       scalar("synth.shards", c.synth.shards, "number of shards the demo writes", positive()),
       scalar("synth.seed", c.synth.seed, "phantom seed"),
+      scalar("synth.valid_fraction", c.synth.valid_fraction, "fraction of patients in the valid split", in_range(0, 0.99)),
+      scalar("synth.test_fraction", c.synth.test_fraction,
+             "fraction of patients in the held-out test split (never trained or tuned on)", in_range(0, 0.99)),
       sequence("vision.patch", c.vision.patch, "3D ViT patch D, H, W", positive(), 3),
       scalar("vision.width", c.vision.width, "ViT width", positive()),
       scalar("vision.depth", c.vision.depth, "ViT blocks", positive()),
@@ -192,6 +195,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("text.max_length", c.text.max_length, "max tokens per anatomy text, [CLS] and [SEP] included", in_range(3, 512)),
       scalar("text.vocab", c.text.vocab, "WordPiece vocab.txt; empty = built from the dataset's reports"),
       scalar("text.weights", c.text.weights, "HuggingFace BERT .safetensors to start from; empty = random init"),
+      one_of("text.pooling", c.text.pooling, {"mean", "cls"},
+             "text embedding from the mean of the token states (from scratch) or the [CLS] state (pretrained BERT)"),
       scalar("model.embed_dim", c.model.embed_dim, "joint embedding size E", positive()),
       scalar("model.pool_heads", c.model.pool_heads, "heads of the anatomy-pooling attention", positive()),
       scalar("model.tau_init", c.model.tau_init, "initial temperature", positive()),
@@ -328,6 +333,8 @@ void validate(const Config& c) {
     fail("model.tau_init", "must lie in [model.tau_min, model.tau_max]");
   if (c.train.steps == 0 && c.train.epochs == 0) fail("train.steps", "set train.steps or train.epochs");
   if (c.loss.w_local == 0 && c.loss.w_global == 0) fail("loss.w_local", "loss.w_local and loss.w_global are both 0");
+  if (c.synth.valid_fraction + c.synth.test_fraction >= 1)
+    fail("synth.test_fraction", "synth.valid_fraction + synth.test_fraction must leave patients for training (< 1)");
 }
 
 Config load_config(const std::string& source, const std::vector<std::string>& overrides) {

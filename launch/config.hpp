@@ -27,9 +27,11 @@ struct DataConfig {
 // What the embedded demo synthesises when its dataset is missing (`cagcl synth` takes flags instead).
 struct SynthConfig {
   std::array<int64_t, 3> size = {48, 96, 96};
-  int64_t volumes = 256;
+  int64_t volumes = 800;
   int64_t shards = 4;
   uint64_t seed = 42;
+  double valid_fraction = 0.125;  // of patients; tuning and live validation
+  double test_fraction = 0.25;    // of patients; held out for the final zero-shot figures
 };
 
 struct VisionConfig {
@@ -49,6 +51,9 @@ struct TextConfig {
   int64_t max_length = 64;
   std::string vocab;    // WordPiece vocab.txt; empty = built from the dataset's reports
   std::string weights;  // HuggingFace BERT .safetensors to start from; empty = random init
+  // What the projection reads: "mean" of the unpadded tokens' last hidden states (from-scratch encoders: every
+  // word reaches the embedding directly) or "cls", the [CLS] state (pretrained BERTs, METHOD.md).
+  std::string pooling = "mean";
 };
 
 struct ModelConfig {

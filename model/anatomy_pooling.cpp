@@ -44,6 +44,7 @@ AnatomyPoolingImpl::AnatomyPoolingImpl(int64_t num_anatomies, int64_t width, int
   in_proj_weight_ = attention->register_parameter("in_proj_weight", torch::zeros({3 * width, width}));
   in_proj_bias_ = attention->register_parameter("in_proj_bias", torch::zeros({3 * width}));
   out_proj_ = attention->register_module("out_proj", torch::nn::Linear(width, width));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   projections_ = register_module("projections", torch::nn::ModuleList());
   for (int64_t a = 0; a < num_anatomies; ++a) projections_->push_back(torch::nn::Linear(width, embed_dim));
   // PyTorch nn.MultiheadAttention's defaults, so a standalone module works; CagclModel re-initialises from
@@ -75,7 +76,7 @@ torch::Tensor AnatomyPoolingImpl::forward(const std::vector<torch::Tensor>& toke
   const auto k = torch::nn::functional::linear(keys, w[1], b[1]).view({B, K, H, d}).transpose(1, 2);
   const auto v = torch::nn::functional::linear(keys, w[2], b[2]).view({B, K, H, d}).transpose(1, 2);
   auto attended = scaled_dot_product_attention(q, k, v, additive).transpose(1, 2).reshape({B, A, C});
-  attended = out_proj_(attended) * has_tokens.unsqueeze(-1).to(attended.dtype());
+  attended = norm_(out_proj_(attended)) * has_tokens.unsqueeze(-1).to(attended.dtype());
 
   std::vector<torch::Tensor> embeddings;
   embeddings.reserve(static_cast<size_t>(A));

@@ -2,12 +2,17 @@
 // Anatomy pooling (fVLM): one embedding per (sample, anatomy) from the ViT tokens. A token belongs to an
 // anatomy when any voxel of that anatomy lies in its patch. Each anatomy has a learnable query; one
 // multi-head attention, shared by all anatomies, attends from that query to the anatomy's tokens of every
-// returned depth (the others are masked out); a per-anatomy linear map projects to E and the result is
-// L2-normalised.
+// returned depth (the others are masked out); a LayerNorm shared by all anatomies, then a per-anatomy linear
+// map projects to E and the result is L2-normalised.
+//
+// Why the LayerNorm (CLIP's ln_post): without it the attention output of a freshly initialised model is tiny
+// (two N(0, 0.02) maps in a row), and the L2 normalisation divides the gradient by that tiny norm; the first
+// step's gradient norm was ~1900, almost all of it in the projection biases, and training crawled with
+// spikes above 100 (docs/learning.md).
 //
 // Parameter names (below the model's `pooling.` prefix): queries [A,C]; attention.in_proj_weight [3C,C],
 // attention.in_proj_bias [3C], attention.out_proj.{weight,bias} (the layout of PyTorch's
-// nn.MultiheadAttention); projections.K.{weight,bias} [E,C] for anatomy K (0-based).
+// nn.MultiheadAttention); norm.{weight,bias} [C]; projections.K.{weight,bias} [E,C] for anatomy K (0-based).
 #include <torch/torch.h>
 
 #include <array>
@@ -39,6 +44,7 @@ class AnatomyPoolingImpl : public torch::nn::Module {
   torch::Tensor queries_;
   torch::Tensor in_proj_weight_, in_proj_bias_;
   torch::nn::Linear out_proj_{nullptr};
+  torch::nn::LayerNorm norm_{nullptr};
   torch::nn::ModuleList projections_;
 };
 TORCH_MODULE(AnatomyPooling);

@@ -100,6 +100,22 @@ LossTerms ca_gcl_loss(const std::shared_ptr<Communicator>& comm, const Instances
   return ca_gcl_loss_rows(mine, v.offset, columns, tau_local, tau_global, options);
 }
 
+LossValues contrastive_loss_floor(const Instances& all, const LossConfig& options) {
+  check_instances(all, "contrastive_loss_floor");
+  torch::NoGradGuard no_grad;
+  const auto targets = soft_targets(positive_pairs(all, 0, all), torch::kDouble);
+  // Row entropy -sum y log y; 0 * log 0 is taken as 0.
+  const auto entropy = -(targets * targets.clamp_min(1e-300).log()).sum(1);
+  LossValues out;
+  // Both directions share the targets (Y is symmetric), hence the factor 2 against the loss's 1/2 weights.
+  if (options.w_local != 0)
+    out.local = (2 * entropy * local_row_weights(all, all, options, torch::kDouble)).sum().item<double>();
+  if (options.w_global != 0)
+    out.global = (2 * entropy).sum().item<double>() / static_cast<double>(2 * std::max<int64_t>(all.v.size(0), 1));
+  out.total = options.w_local * out.local + options.w_global * out.global;
+  return out;
+}
+
 LossValues reduce_loss_values(Communicator& comm, const LossTerms& terms) {
   auto values = torch::stack({terms.total.detach().reshape({}), terms.local.detach().reshape({}),
                               terms.global.detach().reshape({})})

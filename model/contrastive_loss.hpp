@@ -45,6 +45,11 @@ LossTerms ca_gcl_loss(const std::shared_ptr<Communicator>& comm, const Instances
 LossTerms ca_gcl_loss_rows(const Instances& rows, int64_t row_offset, const Instances& columns,
                            const torch::Tensor& tau_local, const torch::Tensor& tau_global, const LossConfig& options);
 
+// The lowest value each term can take on this global batch (`all`, every instance): a row with k positives
+// cannot go below ln k, since its soft target spreads 1/k over them. The terms weighted as in the loss; what
+// training loss sits above this floor is what the model has not yet fitted (docs/learning.md).
+LossValues contrastive_loss_floor(const Instances& all, const LossConfig& options);
+
 // Sums every rank's (detached) terms over `comm`: the global batch's loss. One all-reduce of 3 values.
 LossValues reduce_loss_values(Communicator& comm, const LossTerms& terms);
 

@@ -27,6 +27,7 @@
 #include "data/rad_chestct/rad_chestct_label_map.hpp"
 #include "data/rad_chestct/rad_chestct_volume_converter.hpp"
 #include "data/schema.hpp"
+#include "data/volume_transforms.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
 #include "launch/runtime.hpp"
@@ -103,6 +104,28 @@ std::vector<std::string> first_volumes(std::vector<std::string> volumes, int64_t
   return volumes;
 }
 
+// Adds one converted volume to `counts` ([0] volumes, [1 + a] volumes in which anatomy a is present and touches
+// no face of the volume).
+void count_intact(const data::Sample& sample, torch::Tensor& counts) {
+  const auto on_face = data::labels_on_faces(sample.anatomy.data(), sample.shape);
+  std::array<uint8_t, 256> present{};
+  for (const uint8_t label : sample.anatomy) present[label] = 1;
+  auto* c = counts.data_ptr<double>();
+  c[0] += 1;
+  for (int64_t a = 1; a < counts.size(0) && a < 256; ++a) c[a] += present[static_cast<size_t>(a)] && !on_face[static_cast<size_t>(a)] ? 1 : 0;
+}
+
+void log_intact_rates(const std::vector<std::string>& anatomies, const torch::Tensor& counts) {
+  const auto* c = counts.data_ptr<double>();
+  if (c[0] == 0) return;
+  std::string rates;
+  for (size_t a = 0; a < anatomies.size(); ++a)
+    rates += fmt::format("{}{} {:.1f} %", a ? ", " : "", anatomies[a], 100 * c[a + 1] / c[0]);
+  spdlog::info("convert: intact rate per anatomy over the {} volume(s) converted in this run: {} (an organ the "
+               "scan cuts at a face is never intact in training; `cagcl inspect` gives the rate of a whole dataset)",
+               static_cast<int64_t>(c[0]), rates);
+}
+
 // Runs this rank's parts, waits for every rank, and on rank 0 assembles the dataset and logs the summary.
 // `volumes` sorted, --limit applied.
 void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, const std::vector<std::string>& volumes,
@@ -116,12 +139,21 @@ void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, con
     spdlog::info("convert: {} is already complete (same inputs and options); nothing to do", plan.out.string());
     return;
   }
-  const auto parts = data::convert::convert_parts(plan, volumes, convert);
+  // Intact counts per anatomy of the volumes this run converts ([0] = volumes): real scans cut organs at
+  // their faces, and such an organ never enters a training loss.
+  auto intact = torch::zeros({static_cast<int64_t>(plan.layout.anatomies.size()) + 1}, torch::kDouble);
+  const auto counting = [&](const std::string& name) {
+    data::Sample sample = convert(name);
+    count_intact(sample, intact);
+    return sample;
+  };
+  const auto parts = data::convert::convert_parts(plan, volumes, counting);
   CommOptions comm_options;
   comm_options.failure_timeout_s = 30.0 * 24 * 3600;  // ranks wait here for the slowest one, however long
   const auto comm = make_communicator(torch::kCPU, comm_options);
-  comm->barrier();
+  comm->all_reduce(intact);
   if (runtime.rank() != 0) return;
+  log_intact_rates(plan.layout.anatomies, intact);
   const auto assembled = data::convert::assemble_dataset(plan, volumes);
   const auto& m = assembled.manifest;
   spdlog::info("convert: {} of {} volume(s) converted into {} shard(s) in {}; {} skipped", m.num_samples(),

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/progress.hpp"
 #include "data/dataset.hpp"
+#include "data/volume_transforms.hpp"
 #include "data/schema.hpp"
 #include "launch/commands/command.hpp"
 
@@ -28,6 +29,7 @@ struct InspectOptions {
 // Running sums for one anatomy over the inspected volumes.
 struct AnatomyStats {
   int64_t present = 0;     // volumes where the anatomy has at least one voxel
+  int64_t intact = 0;      // ... and none on a face of the volume: the volume cuts it nowhere
   int64_t normal = 0;      // volumes whose report has no sentence about it
   double voxels = 0;       // total voxels
   double volume_ml = 0;    // total volume
@@ -75,9 +77,11 @@ struct Summary {
       sq[k] += hu * hu;
     }
     const double voxel_ml = s.spacing[0] * s.spacing[1] * s.spacing[2] / 1000.0;
+    const auto on_face = data::labels_on_faces(s.anatomy.data(), s.shape);
     for (size_t a = 0; a < A; ++a) {
       auto& st = anatomy[a];
       st.present += count[a + 1] > 0 ? 1 : 0;
+      st.intact += count[a + 1] > 0 && !on_face[a + 1] ? 1 : 0;
       st.voxels += count[a + 1];
       st.volume_ml += count[a + 1] * voxel_ml;
       st.hu_sum += sum[a + 1];
@@ -113,6 +117,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
     anat[s.anatomies[a]] = {
         {"normal_fraction", s.samples ? double(st.normal) / s.samples : 0.0},
         {"present_fraction", s.voxel_samples ? double(st.present) / s.voxel_samples : 0.0},
+        {"intact_fraction", s.voxel_samples ? double(st.intact) / s.voxel_samples : 0.0},
         {"mean_voxels", s.voxel_samples ? st.voxels / s.voxel_samples : 0.0},
         {"mean_volume_ml", s.voxel_samples ? st.volume_ml / s.voxel_samples : 0.0},
         {"hu_mean", mean},
@@ -227,12 +232,13 @@ void print_text(const nlohmann::ordered_json& j) {
                              100 * v["fraction"].get<double>());
   std::cout << fmt::format("  anatomies (voxel statistics over {} volume(s)):\n",
                            j["anatomy_stats"]["volumes_measured"].get<int64_t>());
-  std::cout << fmt::format("    {:<12} {:>8} {:>8} {:>12} {:>10} {:>9} {:>8}\n", "anatomy", "present", "normal",
-                           "mean voxels", "mean ml", "HU mean", "HU sd");
+  std::cout << fmt::format("    {:<12} {:>8} {:>8} {:>8} {:>12} {:>10} {:>9} {:>8}\n", "anatomy", "present", "intact",
+                           "normal", "mean voxels", "mean ml", "HU mean", "HU sd");
   for (const auto& a : j["anatomies"]) {
     const auto& v = j["anatomy_stats"][a.get<std::string>()];
-    std::cout << fmt::format("    {:<12} {:>7.0f}% {:>7.0f}% {:>12.0f} {:>10.1f} {:>9.1f} {:>8.1f}\n", a.get<std::string>(),
-                             100 * v["present_fraction"].get<double>(), 100 * v["normal_fraction"].get<double>(),
+    std::cout << fmt::format("    {:<12} {:>7.0f}% {:>7.0f}% {:>7.0f}% {:>12.0f} {:>10.1f} {:>9.1f} {:>8.1f}\n",
+                             a.get<std::string>(), 100 * v["present_fraction"].get<double>(),
+                             100 * v["intact_fraction"].get<double>(), 100 * v["normal_fraction"].get<double>(),
                              v["mean_voxels"].get<double>(), v["mean_volume_ml"].get<double>(),
                              v["hu_mean"].get<double>(), v["hu_std"].get<double>());
   }

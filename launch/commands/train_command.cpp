@@ -51,6 +51,8 @@ void synthesize_if_missing(const Config& config, const std::filesystem::path& di
     s.volumes = config.synth.volumes;
     s.shards = config.synth.shards;
     s.seed = config.synth.seed;
+    s.valid_fraction = config.synth.valid_fraction;
+    s.test_fraction = config.synth.test_fraction;
     s.size = std::to_string(config.synth.size[0]) + "x" + std::to_string(config.synth.size[1]) + "x" +
              std::to_string(config.synth.size[2]);
     run_synth(s);
