@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   monitoring::PrometheusExporter exporter(options);
   trainer::RunInfo run;
   run.run = "bench";
+  run.anatomies = monitoring::test_util::sample_anatomies();
   exporter.on_start(run);
   auto report = monitoring::test_util::sample_step(0);
   auto steps_loop = [&] {

@@ -18,7 +18,7 @@ struct MetricDefinition {
   std::string_view name;
   MetricType type;
   std::string_view help;
-  std::string_view label = {};  // the varying label ("kind", "reason", "result"), empty when none
+  std::string_view label = {};  // the varying label ("kind", "reason", "result", "anatomy"), empty when none
 };
 
 // Constant labels every series carries.
@@ -53,6 +53,15 @@ inline constexpr MetricDefinition grad_norm{"cagcl_grad_norm", T::gauge,
 inline constexpr MetricDefinition text_collapse_index{
     "cagcl_text_collapse_index", T::gauge,
     "Mean cross-anatomy cosine similarity of the batch text embeddings (1 = collapsed)"};
+// Which anatomies train: only intact (sample, anatomy) instances enter the losses. Figures of the global batch,
+// the same on every rank.
+inline constexpr MetricDefinition intact_instances{
+    "cagcl_intact_instances", T::gauge,
+    "Intact instances of each anatomy in the global batch of the last step (0 = the anatomy trains nothing)",
+    "anatomy"};
+inline constexpr MetricDefinition intact_instances_total{
+    "cagcl_intact_instances_total", T::counter,
+    "Intact instances of each anatomy in the global batches of this process (the same on every rank)", "anatomy"};
 // Throughput and where the time goes.
 inline constexpr MetricDefinition samples{"cagcl_samples_total", T::counter,
                                           "Samples this rank consumed (restarts at 0 in a new process)"};
@@ -85,7 +94,8 @@ inline constexpr std::array kAllMetrics = {
     &metric::last_step_time, &metric::start_time,        &metric::restarts,
     &metric::world_size,     &metric::loss,              &metric::validation_loss,
     &metric::learning_rate,  &metric::temperature,       &metric::grad_norm,
-    &metric::text_collapse_index, &metric::samples,      &metric::throughput,
+    &metric::text_collapse_index, &metric::intact_instances, &metric::intact_instances_total,
+    &metric::samples,        &metric::throughput,
     &metric::skipped_samples, &metric::step_duration,    &metric::data_wait,
     &metric::communication,  &metric::checkpoints,       &metric::checkpoint_duration,
     &metric::checkpoint_bytes, &metric::checkpoint_last_success, &metric::memory};

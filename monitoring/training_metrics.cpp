@@ -90,7 +90,12 @@ TrainingMetrics::TrainingMetrics(prometheus::Registry& registry, const trainer::
       communication_(duration_histogram(registry, metric::communication, identity_)),
       checkpoints_ok_(counter(registry, metric::checkpoints, identity_, "ok")),
       checkpoints_failed_(counter(registry, metric::checkpoints, identity_, "failed")),
-      memory_(gauge(registry, metric::memory, identity_)) {
+      memory_(gauge(registry, metric::memory, identity_)),
+      anatomies_(run.anatomies) {
+  for (const auto& anatomy : anatomies_) {
+    intact_instances_.push_back(&gauge(registry, metric::intact_instances, identity_, anatomy));
+    intact_instances_total_.push_back(&counter(registry, metric::intact_instances_total, identity_, anatomy));
+  }
   gauge(registry, metric::start_time, identity_).Set(unix_now());
   gauge(registry, metric::restarts, identity_).Set(static_cast<double>(run.restarts));
   gauge(registry, metric::world_size, identity_).Set(run.world_size);
@@ -115,7 +120,19 @@ void TrainingMetrics::record(const trainer::StepReport& r) {
   data_wait_.Observe(r.data_wait_seconds);
   communication_.Observe(r.comm_seconds);
   memory_.Set(r.memory_bytes);
+  record_intact_instances(r);
   last_step_time_.Set(unix_now());
+}
+
+void TrainingMetrics::record_intact_instances(const trainer::StepReport& r) {
+  if (r.intact_instances.size() != anatomies_.size())
+    throw Error("monitoring: step " + std::to_string(r.step) + " reports " + std::to_string(r.intact_instances.size()) +
+                " intact-instance counts for " + std::to_string(anatomies_.size()) + " anatomies (data.anatomies)");
+  for (size_t i = 0; i < anatomies_.size(); ++i) {
+    const auto n = static_cast<double>(r.intact_instances[i]);
+    intact_instances_[i]->Set(n);
+    if (n > 0) intact_instances_total_[i]->Increment(n);
+  }
 }
 
 void TrainingMetrics::record(const trainer::ValidationReport& r) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "trainer/step_report.hpp"
 
@@ -27,6 +28,8 @@ class TrainingMetrics {
   static prometheus::Labels identity_labels(const trainer::RunInfo& run);
 
  private:
+  void record_intact_instances(const trainer::StepReport& step);
+
   prometheus::Registry& registry_;
   prometheus::Labels identity_;
   prometheus::Gauge& step_;
@@ -50,6 +53,10 @@ class TrainingMetrics {
   prometheus::Counter& checkpoints_ok_;
   prometheus::Counter& checkpoints_failed_;
   prometheus::Gauge& memory_;
+  // One series per anatomy of RunInfo::anatomies (label `anatomy`), in that order.
+  std::vector<std::string> anatomies_;
+  std::vector<prometheus::Gauge*> intact_instances_;
+  std::vector<prometheus::Counter*> intact_instances_total_;
   // Created by the first validation / successful checkpoint, so that no series claims a value (a loss of
   // 0, a checkpoint in 1970) that never happened.
   prometheus::Family<prometheus::Gauge>* validation_loss_ = nullptr;

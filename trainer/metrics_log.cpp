@@ -11,10 +11,22 @@ namespace {
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// {"lung": 8, ...}: by name rather than a bare array, so a reader needs no second source for the order.
+nlohmann::json intact_by_anatomy(const StepReport& r, const RunInfo& run) {
+  if (r.intact_instances.size() != run.anatomies.size())
+    throw Error("metrics log: step " + std::to_string(r.step) + " reports " +
+                std::to_string(r.intact_instances.size()) + " intact-instance counts for " +
+                std::to_string(run.anatomies.size()) + " anatomies (data.anatomies)");
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t i = 0; i < run.anatomies.size(); ++i) out[run.anatomies[i]] = r.intact_instances[i];
+  return out;
+}
 }  // namespace
 
-nlohmann::json to_json(const StepReport& r) {
+nlohmann::json to_json(const StepReport& r, const RunInfo& run) {
   return {{"event", "step"},
+          {"invocation", run.invocation},
           {"step", r.step},
           {"total_steps", r.total_steps},
           {"epoch", r.epoch},
@@ -33,17 +45,18 @@ nlohmann::json to_json(const StepReport& r) {
           {"text_collapse_index", r.text_collapse_index},
           {"bad_samples", r.bad_samples},
           {"memory_bytes", r.memory_bytes},
+          {"intact_instances", intact_by_anatomy(r, run)},
           {"time", unix_now()}};
 }
 
-nlohmann::json to_json(const ValidationReport& r) {
-  return {{"event", "validation"}, {"step", r.step}, {"loss", r.loss_total}, {"loss_local", r.loss_local},
-          {"loss_global", r.loss_global}, {"time", unix_now()}};
+nlohmann::json to_json(const ValidationReport& r, const RunInfo& run) {
+  return {{"event", "validation"}, {"invocation", run.invocation}, {"step", r.step}, {"loss", r.loss_total},
+          {"loss_local", r.loss_local}, {"loss_global", r.loss_global}, {"time", unix_now()}};
 }
 
-nlohmann::json to_json(const CheckpointReport& r) {
-  return {{"event", "checkpoint"}, {"step", r.step}, {"ok", r.ok}, {"seconds", r.seconds}, {"bytes", r.bytes},
-          {"time", r.unix_time}};
+nlohmann::json to_json(const CheckpointReport& r, const RunInfo& run) {
+  return {{"event", "checkpoint"}, {"invocation", run.invocation}, {"step", r.step}, {"ok", r.ok},
+          {"seconds", r.seconds}, {"bytes", r.bytes}, {"time", r.unix_time}};
 }
 
 MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
@@ -62,12 +75,14 @@ void MetricsLog::write(const nlohmann::json& line) {
 }
 
 void MetricsLog::on_start(const RunInfo& info) {
-  write({{"event", "start"}, {"run", info.run}, {"job_id", info.job_id}, {"world_size", info.world_size},
-         {"restarts", info.restarts}, {"time", unix_now()}});
+  run_ = info;
+  write({{"event", "start"}, {"invocation", info.invocation}, {"run", info.run}, {"job_id", info.job_id},
+         {"world_size", info.world_size}, {"restarts", info.restarts}, {"anatomies", info.anatomies},
+         {"time", unix_now()}});
 }
-void MetricsLog::on_step(const StepReport& report) { write(to_json(report)); }
-void MetricsLog::on_validation(const ValidationReport& report) { write(to_json(report)); }
-void MetricsLog::on_checkpoint(const CheckpointReport& report) { write(to_json(report)); }
-void MetricsLog::on_finish() { write({{"event", "finish"}, {"time", unix_now()}}); }
+void MetricsLog::on_step(const StepReport& report) { write(to_json(report, run_)); }
+void MetricsLog::on_validation(const ValidationReport& report) { write(to_json(report, run_)); }
+void MetricsLog::on_checkpoint(const CheckpointReport& report) { write(to_json(report, run_)); }
+void MetricsLog::on_finish() { write({{"event", "finish"}, {"invocation", run_.invocation}, {"time", unix_now()}}); }
 
 }  // namespace cagcl::trainer

@@ -1,11 +1,12 @@
 #pragma once
 // The JSON-lines metrics log of a run (RUN/metrics.jsonl, rank 0): one object per line, appended and flushed
-// as events happen, so `tail -f` and a crash both see every finished step. Lines:
-//   {"event":"start","run":...,"world_size":...,"restarts":...,"time":...}
-//   {"event":"step","step":..,"loss":..,"loss_local":..,"loss_global":..,"lr":..,"grad_norm":..,...}
-//   {"event":"validation","step":..,"loss":..,...}   {"event":"checkpoint","step":..,"ok":..,"seconds":..,...}
-//   {"event":"finish","time":...}
-// A resumed run appends to the same file; steps after the checkpoint it resumed from appear again.
+// as events happen, so `tail -f` and a crash both see every finished step. Lines (docs/training.md has every field):
+//   {"event":"start","invocation":..,"run":...,"world_size":...,"restarts":...,"anatomies":[..],"time":...}
+//   {"event":"step","invocation":..,"step":..,"loss":..,...,"intact_instances":{"lung":8,...}}
+//   {"event":"validation","invocation":..,"step":..,"loss":..,...}   {"event":"checkpoint","invocation":..,...}
+//   {"event":"finish","invocation":..,"time":...}
+// A resumed run appends to the same file; steps after the checkpoint it resumed from appear again, with a
+// higher "invocation" (trainer/invocation_counter.hpp).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -31,12 +32,14 @@ class MetricsLog : public TrainingObserver {
  private:
   void write(const nlohmann::json& line);
   std::filesystem::path path_;
+  RunInfo run_;  // from on_start: the invocation and anatomy names every later line needs
   std::FILE* file_ = nullptr;
 };
 
-// The same JSON objects, for tests and other writers.
-nlohmann::json to_json(const StepReport& report);
-nlohmann::json to_json(const ValidationReport& report);
-nlohmann::json to_json(const CheckpointReport& report);
+// The same JSON objects, for tests and other writers. `run` gives the invocation every line carries and the
+// anatomy names of StepReport::intact_instances (an Error when their counts differ).
+nlohmann::json to_json(const StepReport& report, const RunInfo& run);
+nlohmann::json to_json(const ValidationReport& report, const RunInfo& run);
+nlohmann::json to_json(const CheckpointReport& report, const RunInfo& run);
 
 }  // namespace cagcl::trainer

@@ -3,6 +3,7 @@
 // exporter (monitoring/) read them. Plain numbers, so that monitoring compiles without torch.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cagcl::trainer {
 
@@ -26,6 +27,9 @@ struct StepReport {
   double text_collapse_index = 0;   // mean cross-anatomy cosine of the batch's text embeddings
   int64_t bad_samples = 0;          // samples skipped as unreadable while making this step's batches
   double memory_bytes = 0;          // resident memory of this rank (device memory on a GPU)
+  // Intact (sample, anatomy) instances of the global batch (all ranks, all micro-batches), one per
+  // RunInfo::anatomies entry: an anatomy takes part in the losses only where it is intact.
+  std::vector<int64_t> intact_instances;
 };
 
 // After each validation pass.
@@ -53,6 +57,10 @@ struct RunInfo {
   int world_size = 1;
   int local_rank = 0;
   int64_t restarts = 0;  // how often this run was resumed (SLURM_RESTART_COUNT or resume count)
+  // Which `cagcl train` invocation on this run directory this is: 1 for a fresh run directory, +1 per later
+  // invocation (trainer/invocation_counter.hpp); every metrics.jsonl line carries it. The same on every rank.
+  int64_t invocation = 1;
+  std::vector<std::string> anatomies;  // config.data.anatomies: the names of StepReport::intact_instances
 };
 
 }  // namespace cagcl::trainer

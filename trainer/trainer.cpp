@@ -22,11 +22,13 @@
 #include "model/cagcl_model.hpp"
 #include "model/contrastive_loss.hpp"
 #include "model/text_collapse.hpp"
+#include "trainer/anatomy_coverage.hpp"
 #include "trainer/checkpoint_store.hpp"
 #include "trainer/collective_strings.hpp"
 #include "trainer/config_compatibility.hpp"
 #include "trainer/data_parallel_adamw.hpp"
 #include "trainer/dataset_split.hpp"
+#include "trainer/invocation_counter.hpp"
 #include "trainer/lr_schedule.hpp"
 #include "trainer/metrics_log.hpp"
 #include "trainer/progress_log.hpp"
@@ -104,6 +106,19 @@ double resident_bytes(const torch::Device& device) {
   long pages_total = 0, pages_resident = 0;
   if (!(statm >> pages_total >> pages_resident)) return 0;
   return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// Adds the batch's intact (sample, anatomy) instances per anatomy to `counts`: the rows intact_instances keeps.
+// From the host batch, so counting costs no device synchronisation.
+void add_intact_counts(const data::Batch& host, std::vector<int64_t>& counts) {
+  const auto per_anatomy = (host.intact.to(torch::kBool) & host.valid.to(torch::kBool).unsqueeze(1))
+                               .sum(0, /*keepdim=*/false, torch::kLong)
+                               .contiguous();
+  if (per_anatomy.numel() != static_cast<int64_t>(counts.size()))
+    throw Error("train: the batch has intact flags for " + std::to_string(per_anatomy.numel()) + " anatomies, "
+                "data.anatomies names " + std::to_string(counts.size()));
+  const auto* n = per_anatomy.data_ptr<int64_t>();
+  for (size_t a = 0; a < counts.size(); ++a) counts[a] += n[a];
 }
 
 data::Batch to_device(data::Batch batch, const torch::Device& device) {
@@ -288,8 +303,11 @@ TrainResult Trainer::run() {
   }
 
   // ---- observers, progress ----
+  int64_t invocation = 0;
   if (rank == 0) {
     save_config(config, run_dir / "config.yaml");
+    invocation = next_invocation(run_dir);  // before the first metrics line, which carries it
+    s_->observers.push_back(std::make_shared<AnatomyCoverageCheck>());
     if (o.metrics_log) s_->observers.insert(s_->observers.begin(), std::make_shared<MetricsLog>(run_dir / "metrics.jsonl"));
     if (o.progress_log) s_->observers.insert(s_->observers.begin(), std::make_shared<ProgressLog>(config.train.log_every));
     spdlog::info("train: {} parameters, {} train / {} valid samples, {} ranks x batch {} x accumulation {} = {} per step, "
@@ -306,6 +324,8 @@ TrainResult Trainer::run() {
   info.world_size = world;
   info.local_rank = s_->env.local_rank;
   info.restarts = restarts;
+  info.invocation = std::stoll(broadcast_string(comm, std::to_string(invocation), 0));
+  info.anatomies = config.data.anatomies;
   for (auto& obs : s_->observers) obs->on_start(info);
 
   CheckpointStore store(run_dir, comm_ptr, config.train.keep_checkpoints);
@@ -396,6 +416,7 @@ TrainResult Trainer::run() {
     auto terms_sum = torch::zeros({3}, torch::kDouble);
     double collapse_sum = 0;  // text-collapse index of this rank's micro-batches (model/text_collapse.hpp)
     int64_t collapse_count = 0;
+    std::vector<int64_t> intact(config.data.anatomies.size(), 0);  // this rank's, all micro-batches
     for (int64_t micro = 0; micro < accumulation; ++micro) {
       const auto wait_start = Clock::now();
       data::Batch host = loader.next();
@@ -404,6 +425,7 @@ TrainResult Trainer::run() {
       position = host.next_position;
       bad += host.bad_samples;
       samples += static_cast<int64_t>(host.indices.size());
+      add_intact_counts(host, intact);
       auto batch = to_device(std::move(host), device);
       optimizer->before_backward(micro == accumulation - 1);
       model::Embeddings e;
@@ -429,14 +451,17 @@ TrainResult Trainer::run() {
     ++invocation_steps;
 
     // One all-reduce at the step boundary: the global loss (the ranks' shares sum to it), the stop flag (any
-    // rank that got a signal stops everyone at this same step), bad samples, the collapse index's parts.
-    auto boundary = torch::zeros({8}, torch::kDouble);
+    // rank that got a signal stops everyone at this same step), bad samples, the collapse index's parts, the
+    // intact instances per anatomy (exact in doubles far beyond any batch).
+    const int64_t num_anatomies = static_cast<int64_t>(intact.size());
+    auto boundary = torch::zeros({8 + num_anatomies}, torch::kDouble);
     boundary.narrow(0, 0, 3).copy_(terms_sum / static_cast<double>(accumulation));
     boundary[3] = stop_requested() != 0 ? 1.0 : 0.0;
     boundary[4] = static_cast<double>(stop_requested());
     boundary[5] = static_cast<double>(bad);
     boundary[6] = collapse_sum;
     boundary[7] = static_cast<double>(collapse_count);
+    for (int64_t a = 0; a < num_anatomies; ++a) boundary[8 + a] = static_cast<double>(intact[static_cast<size_t>(a)]);
     auto reduced = boundary.to(comm.device());
     comm.all_reduce(reduced, ReduceOp::sum);
     reduced = reduced.to(torch::kCPU);
@@ -460,6 +485,7 @@ TrainResult Trainer::run() {
     report.text_collapse_index = r[7] > 0 ? r[6] / r[7] : 0.0;
     report.bad_samples = static_cast<int64_t>(r[5]);
     report.memory_bytes = resident_bytes(device);
+    for (int64_t a = 0; a < num_anatomies; ++a) report.intact_instances.push_back(static_cast<int64_t>(r[8 + a]));
     report.step_seconds = seconds_since(step_start);
     if (!std::isfinite(report.loss_total))
       throw Error("train: the loss is " + std::to_string(report.loss_total) + " at step " + std::to_string(step) +

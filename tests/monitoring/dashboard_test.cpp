@@ -70,8 +70,24 @@ TEST(GrafanaDashboard, CoversTheContractedPanels) {
   for (const auto& panel : d.at("panels")) titles.insert(panel.at("title").get<std::string>());
   for (const char* wanted : {"Loss by kind", "Learning rate", "Temperature", "Gradient norm", "Samples/s per rank",
                              "Samples/s total", "Step time quantiles", "Data-wait and communication share",
-                             "Text-collapse index", "Checkpoint age", "Restarts", "Memory per rank"})
+                             "Text-collapse index", "Checkpoint age", "Restarts", "Memory per rank",
+                             "Intact instances by anatomy"})
     EXPECT_TRUE(titles.count(wanted)) << wanted;
+}
+
+// An anatomy that is never intact trains nothing: the dashboard must show each anatomy's own line.
+TEST(GrafanaDashboard, PlotsIntactInstancesByAnatomy) {
+  const auto d = dashboard();  // named: a temporary would die before the loop runs
+  int found = 0;
+  for (const auto& panel : d.at("panels"))
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      const std::string expr = target.at("expr");
+      if (expr.find("cagcl_intact_instances{") == std::string::npos) continue;
+      ++found;
+      EXPECT_NE(expr.find("anatomy)"), std::string::npos) << "not by anatomy: " << expr;
+      EXPECT_NE(target.at("legendFormat").get<std::string>().find("{{anatomy}}"), std::string::npos) << expr;
+    }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(GrafanaProvisioning, LoadsTheDashboardDirectoryAndAPrometheusDatasource) {

@@ -26,6 +26,7 @@ trainer::RunInfo run_info(int rank = 0) {
   run.rank = rank;
   run.world_size = 2;
   run.local_rank = rank;
+  run.anatomies = test_util::sample_anatomies();
   return run;
 }
 
@@ -38,6 +39,12 @@ TEST(PrometheusExporter, ServesTheLatestReportOnMetrics) {
   const std::string body = test_util::http_get(exporter.port());
   EXPECT_NE(body.find("cagcl_step{rank=\"1\",run=\"exporter-test\"} 42"), std::string::npos) << body;
   EXPECT_NE(body.find("# HELP cagcl_samples_total "), std::string::npos);
+  EXPECT_NE(body.find("cagcl_intact_instances{rank=\"1\",run=\"exporter-test\",anatomy=\"lung\"} 8"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("cagcl_intact_instances_total{rank=\"1\",run=\"exporter-test\",anatomy=\"aorta\"} 0"),
+            std::string::npos)
+      << body;
   EXPECT_EQ(exporter.url(), "http://127.0.0.1:" + std::to_string(exporter.port()) + "/metrics");
 }
 

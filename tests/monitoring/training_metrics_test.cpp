@@ -10,6 +10,7 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "common/error.hpp"
 #include "monitoring/metric_definitions.hpp"
 #include "tests/monitoring/monitoring_test_util.hpp"
 
@@ -24,6 +25,7 @@ trainer::RunInfo run_info(const std::string& job_id = "") {
   run.world_size = 2;
   run.local_rank = 1;
   run.restarts = 3;
+  run.anatomies = test_util::sample_anatomies();
   return run;
 }
 
@@ -107,6 +109,31 @@ TEST(TrainingMetrics, StepReportSetsGaugesAndAccumulatesCountersAndHistograms) {
   EXPECT_EQ(value_of(text, "cagcl_memory_bytes{" + id + "}"), 1.5e9);
   EXPECT_EQ(value_of(text, "cagcl_restarts{" + id + "}"), 3);
   EXPECT_EQ(value_of(text, "cagcl_world_size{" + id + "}"), 2);
+}
+
+// The global batch's intact instances by anatomy: the gauge holds the last step, the counter sums the steps.
+TEST(TrainingMetrics, IntactInstancesByAnatomy) {
+  prometheus::Registry registry;
+  TrainingMetrics metrics(registry, run_info());
+  metrics.record(test_util::sample_step(1));
+  auto second = test_util::sample_step(2);
+  second.intact_instances = {4, 7, 5, 0};
+  metrics.record(second);
+  const std::string text = exposition(registry);
+  const std::string id = "rank=\"1\",run=\"demo\"";
+  EXPECT_EQ(value_of(text, "cagcl_intact_instances{" + id + ",anatomy=\"lung\"}"), 4) << text;
+  EXPECT_EQ(value_of(text, "cagcl_intact_instances{" + id + ",anatomy=\"aorta\"}"), 0);
+  EXPECT_EQ(value_of(text, "cagcl_intact_instances_total{" + id + ",anatomy=\"lung\"}"), 12);
+  EXPECT_EQ(value_of(text, "cagcl_intact_instances_total{" + id + ",anatomy=\"heart\"}"), 14);
+  EXPECT_EQ(value_of(text, "cagcl_intact_instances_total{" + id + ",anatomy=\"aorta\"}"), 0);
+}
+
+TEST(TrainingMetrics, IntactCountsThatDoNotMatchTheAnatomiesAreAnError) {
+  prometheus::Registry registry;
+  TrainingMetrics metrics(registry, run_info());
+  auto step = test_util::sample_step(1);
+  step.intact_instances = {1, 2};
+  EXPECT_THROW(metrics.record(step), Error);
 }
 
 TEST(TrainingMetrics, ValidationAndCheckpointSeriesAppearOnlyOnceReported) {

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/checksum.hpp"
@@ -81,6 +82,18 @@ std::map<int64_t, double> losses(const fs::path& run_dir) {
   while (std::getline(in, line)) {
     const auto j = nlohmann::json::parse(line);
     if (j["event"] == "step") out[j["step"].get<int64_t>()] = j["loss"].get<double>();
+  }
+  return out;
+}
+
+// The "invocation" of every line of RUN/metrics.jsonl, by event: {"start", 1}, {"step", 1}, ...
+std::vector<std::pair<std::string, int64_t>> invocations(const fs::path& run_dir) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::ifstream in(run_dir / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    out.emplace_back(j.at("event").get<std::string>(), j.value("invocation", int64_t{0}));
   }
   return out;
 }
@@ -159,6 +172,18 @@ TEST(TrainCli, ReferenceRunTrainsCheckpointsAndValidates) {
   std::ifstream in(ref / "metrics.jsonl");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("\"event\":\"validation\""), std::string::npos);
+  // Each step line counts the intact instances of the global batch (2 ranks x batch) by anatomy.
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.at("event") != "step") continue;
+    const auto& intact = j.at("intact_instances");
+    for (const char* anatomy : {"lung", "heart", "esophagus", "aorta"}) {
+      ASSERT_TRUE(intact.contains(anatomy)) << line;
+      EXPECT_GE(intact.at(anatomy).get<int64_t>(), 0) << line;
+      EXPECT_LE(intact.at(anatomy).get<int64_t>(), j.at("global_samples").get<int64_t>()) << line;
+    }
+  }
 }
 
 TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
@@ -171,6 +196,21 @@ TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(losses(out), losses(ref));  // exact: every step's loss, bit for bit
   EXPECT_EQ(model_sha(out, "step-00000006"), model_sha(ref, "step-00000006"));
+  // Every line carries its invocation: 1 up to the resumed run's start line, 2 from it on.
+  const auto lines = invocations(out);
+  int starts = 0, steps_first = 0, steps_second = 0;
+  for (const auto& [event, invocation] : lines) {
+    if (event == "start") ++starts;
+    EXPECT_EQ(invocation, starts) << event;
+    if (event == "step") ++(invocation == 1 ? steps_first : steps_second);
+  }
+  EXPECT_EQ(starts, 2);
+  EXPECT_EQ(steps_first, 2);
+  EXPECT_EQ(steps_second, 4);
+  std::ifstream counter(out / "invocation");
+  int64_t stored = 0;
+  EXPECT_TRUE(counter >> stored);
+  EXPECT_EQ(stored, 2);
 }
 
 TEST(TrainCli, RankKilledInTheMiddleOfACheckpointResumesFromThePreviousOne) {
