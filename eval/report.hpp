@@ -10,6 +10,7 @@
 #include "eval/metrics.hpp"
 #include "eval/prompt_robustness.hpp"
 #include "eval/prompt_templates.hpp"
+#include "eval/retrieval.hpp"
 #include "eval/score_table.hpp"
 #include "eval/text_similarity.hpp"
 
@@ -40,6 +41,7 @@ struct EvalReport {
   PromptRobustness robustness;
   TextSimilarity similarity;
   std::vector<std::string> similarity_anatomies;  // names of the similarity's anatomy ids
+  RetrievalResult retrieval;              // no K (ks empty) when it was not computed
 };
 
 }  // namespace cagcl::eval

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -64,6 +65,39 @@ json macro_json(const MacroMetrics& m) {
 json interval_json(const Interval& i) { return {{"low", num(i.low)}, {"high", num(i.high)}, {"resamples", i.resamples}}; }
 
 json stats_json(const SimilarityStats& s) { return {{"pairs", s.pairs}, {"mean", num(s.mean)}, {"sd", num(s.sd)}}; }
+
+double at_or_nan(const std::vector<double>& v, size_t i) {
+  return i < v.size() ? v[i] : std::numeric_limits<double>::quiet_NaN();
+}
+
+// {"R@1": ..., "R@5": ..., "R@10": ...}
+json recall_json(const std::vector<int64_t>& ks, const std::vector<double>& recall) {
+  json out = json::object();
+  for (size_t k = 0; k < ks.size(); ++k) out["R@" + std::to_string(ks[k])] = num(at_or_nan(recall, k));
+  return out;
+}
+
+json direction_json(const std::vector<int64_t>& ks, const RetrievalRecall& d) {
+  return {{"queries", d.queries}, {"candidates", d.candidates}, {"recall", recall_json(ks, d.recall)}};
+}
+
+// null when retrieval was not computed (no K).
+json retrieval_json(const RetrievalResult& r) {
+  if (r.ks.empty()) return nullptr;
+  json anatomies = json::array();
+  for (const auto& a : r.anatomies)
+    anatomies.push_back({{"name", a.anatomy},
+                         {"in_mean", a.image_to_report.queries > 0},
+                         {"image_to_report", direction_json(r.ks, a.image_to_report)},
+                         {"report_to_image", direction_json(r.ks, a.report_to_image)}});
+  return {{"k", r.ks},
+          {"tie_rule", "pessimistic: rank = 1 + non-matching candidates with cosine >= the best matching one"},
+          {"anatomies_in_mean", r.anatomies_in_mean},
+          {"mean",
+           {{"image_to_report", recall_json(r.ks, r.mean_image_to_report)},
+            {"report_to_image", recall_json(r.ks, r.mean_report_to_image)}}},
+          {"anatomies", anatomies}};
+}
 
 void write_text(const std::filesystem::path& path, const std::string& text) { write_file_atomically(path, text); }
 
@@ -130,7 +164,49 @@ std::string histogram_csv(const TextSimilarity& s) {
   return out;
 }
 
+// `anatomy,direction,queries,candidates,k,recall`; the mean over anatomies has anatomy "mean" and no counts.
+std::string retrieval_csv(const RetrievalResult& r) {
+  std::string out = "anatomy,direction,queries,candidates,k,recall\n";
+  const auto rows = [&](const std::string& anatomy, const char* direction, const std::string& queries,
+                        const std::string& candidates, const std::vector<double>& recall) {
+    for (size_t k = 0; k < r.ks.size(); ++k)
+      out += fmt::format("{},{},{},{},{},{}\n", csv_field(anatomy), direction, queries, candidates, r.ks[k],
+                         csv_num(at_or_nan(recall, k)));
+  };
+  for (const auto& a : r.anatomies)
+    for (const auto& [direction, d] : {std::pair<const char*, const RetrievalRecall*>{"image_to_report", &a.image_to_report},
+                                       {"report_to_image", &a.report_to_image}})
+      rows(a.anatomy, direction, std::to_string(d->queries), std::to_string(d->candidates), d->recall);
+  rows("mean", "image_to_report", "", "", r.mean_image_to_report);
+  rows("mean", "report_to_image", "", "", r.mean_report_to_image);
+  return out;
+}
+
 std::string fmt3(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : std::string("n/a"); }
+
+// A row per anatomy with both directions' counts and recalls, then the mean over the anatomies with a query.
+std::string retrieval_html(const RetrievalResult& r) {
+  if (r.ks.empty()) return {};
+  std::string k_heads;
+  for (int64_t k : r.ks) k_heads += fmt::format("<th>R@{}</th>", k);
+  std::string h = "<h2>Volume-report retrieval</h2>\n<p class=\"note\">Per anatomy: abnormal instances against the "
+                  "distinct report texts (ties count against the query). An anatomy without an abnormal instance "
+                  "has no query and is left out of the mean.</p>\n<table><tr><th>anatomy</th><th>image&rarr;report "
+                  "queries</th><th>texts</th>" + k_heads + "<th>report&rarr;image queries</th><th>instances</th>" +
+                  k_heads + "</tr>\n";
+  const auto cells = [&](const std::vector<double>& recall) {
+    std::string c;
+    for (size_t k = 0; k < r.ks.size(); ++k) c += "<td>" + fmt3(at_or_nan(recall, k)) + "</td>";
+    return c;
+  };
+  for (const auto& a : r.anatomies)
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td><td>{}</td>{}</tr>\n", html_escape(a.anatomy),
+                     a.image_to_report.queries, a.image_to_report.candidates, cells(a.image_to_report.recall),
+                     a.report_to_image.queries, a.report_to_image.candidates, cells(a.report_to_image.recall));
+  h += fmt::format("<tr><th>mean of {}</th><th></th><th></th>{}<th></th><th></th>{}</tr>\n</table>\n",
+                   r.anatomies_in_mean, cells(r.mean_image_to_report), cells(r.mean_report_to_image));
+  return h;
+}
 
 std::string inline_svg(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -208,6 +284,8 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
                    "<b>{}</b>.</p>\n",
                    s.texts, fmt3(s.collapse_index));
 
+  h += retrieval_html(r.retrieval);
+
   h += "<h2>Plots</h2>\n";
   if (!files.plots_made) {
     h += "<p class=\"note\">No plots: " + html_escape(files.plot_error) +
@@ -221,7 +299,7 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
     }
   }
   h += "<p class=\"note\">Files: report.json (every figure), scores.csv, label_metrics.csv, template_auc.csv, "
-       "roc_curves.csv, similarity_histogram.csv, plots/. Definitions: docs/evaluation.md.</p>\n</body></html>\n";
+       "roc_curves.csv, similarity_histogram.csv, retrieval.csv, plots/. Definitions: docs/evaluation.md.</p>\n</body></html>\n";
   return h;
 }
 
@@ -336,6 +414,7 @@ nlohmann::ordered_json report_json(const EvalReport& r) {
                             {"high", s.histogram.hi},
                             {"same_anatomy", s.histogram.same},
                             {"cross_anatomy", s.histogram.cross}}}};
+  j["retrieval"] = retrieval_json(r.retrieval);
   return j;
 }
 
@@ -349,6 +428,7 @@ ReportFiles write_report(const EvalReport& report, const std::filesystem::path& 
   write_text(dir / "template_auc.csv", template_auc_csv(report));
   write_text(dir / "roc_curves.csv", roc_curves_csv(report));
   write_text(dir / "similarity_histogram.csv", histogram_csv(report.similarity));
+  write_text(dir / "retrieval.csv", retrieval_csv(report.retrieval));
   write_text(dir / "plots" / "plot_report.py", plot_script());
   ReportFiles files = make_plots(dir, options);
   files.json = dir / "report.json";

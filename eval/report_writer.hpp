@@ -7,6 +7,7 @@
 //   template_auc.csv       per family and label: AUC (and the macro row), the input of the robustness chart
 //   roc_curves.csv         per family and label: the ROC points
 //   similarity_histogram.csv  cosine bins with same- and cross-anatomy pair counts
+//   retrieval.csv          per anatomy and direction: volume-report retrieval Recall@K, and the mean
 //   plots/*.svg            ROC curves, AUC per template, similarity histograms (plots/plot_report.py, a
 //                          matplotlib script written next to them, reads the CSV/JSON above; rerun it at will)
 //   report.html            one page with the tables and the plots inlined: opens offline, can be mailed

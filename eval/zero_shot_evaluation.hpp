@@ -1,7 +1,7 @@
 #pragma once
 // The evaluation after the embeddings: scores per template family, the protocol's metrics with bootstrap
-// intervals and cross-fitted thresholds, prompt robustness across families, and the text-similarity
-// analysis, assembled into an EvalReport. No torch: `cagcl eval` computes the embeddings
+// intervals and cross-fitted thresholds, prompt robustness across families, the text-similarity analysis and
+// volume-report retrieval, assembled into an EvalReport. No torch: `cagcl eval` computes the embeddings
 // (eval/volume_embedder.hpp), tests feed hand-made ones.
 #include <cstdint>
 #include <string>
@@ -26,11 +26,19 @@ struct EvaluationInputs {
   double tau = 0.07;
   BootstrapOptions bootstrap;
   int threshold_folds = 2;                       // patient-disjoint folds of the cross-fitted threshold
-  // Text-similarity analysis: distinct anatomy-level report texts and their anatomy ids.
+  // The distinct anatomy-level report texts of the evaluated volumes (each (anatomy, text) once, in volume
+  // order), their anatomy ids and canonical text ids (Sample::text_id, the int64 bit pattern). The
+  // text-similarity analysis takes the first `similarity_texts` of them (< 0: all); retrieval takes all.
   std::vector<float> text_embeddings;            // [texts, text_dim]
   int64_t text_dim = 0;
   std::vector<int64_t> text_anatomy;
+  std::vector<int64_t> text_ids;                 // [texts]; needed for retrieval only
+  int64_t similarity_texts = -1;
   int64_t similarity_bins = 40;
+  // Retrieval (eval/retrieval.hpp): per volume and anatomy, the canonical text id and the normal flag of its
+  // report text ([volumes][anatomies], Sample::text_id and Sample::normal). Empty: no retrieval.
+  std::vector<std::vector<int64_t>> volume_text_ids;
+  std::vector<std::vector<uint8_t>> volume_normal;
 };
 
 // The prompts of one family for the protocol's findings, in finding order: {positive, negative} texts.

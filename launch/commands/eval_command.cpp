@@ -1,7 +1,7 @@
 // `cagcl eval`: zero-shot abnormality detection of a trained model on a dataset split, under several prompt
-// template families, with the protocol's metrics, prompt robustness, the text-similarity analysis and a
-// report directory (docs/evaluation.md). Runs on every rank under mpirun/srun: the ranks share the volumes,
-// rank 0 gathers them, scores and writes the report.
+// template families, with the protocol's metrics, prompt robustness, the text-similarity analysis,
+// volume-report retrieval and a report directory (docs/evaluation.md). Runs on every rank under mpirun/srun:
+// the ranks share the volumes, rank 0 gathers them, embeds the texts, scores and writes the report.
 #include <torch/torch.h>
 
 #include <fmt/format.h>
@@ -20,6 +20,7 @@
 #include "eval/protocol.hpp"
 #include "eval/prompt_templates.hpp"
 #include "eval/report_writer.hpp"
+#include "eval/retrieval.hpp"
 #include "eval/volume_embedder.hpp"
 #include "eval/zero_shot_evaluation.hpp"
 #include "launch/comm_options.hpp"
@@ -86,6 +87,61 @@ std::filesystem::path eval_vocab(const EvalOptions& o, const Config& config, con
     }
   }
   return vocab_path(config, dataset);
+}
+
+// Fills the per-volume inputs of `in` (names, patients, each anatomy's text id and normal flag) and the ids of
+// the distinct anatomy-level report texts (each (anatomy, text) once, in volume order), and returns those
+// texts: the canonical, un-augmented ones (data::eval_text) whose ids (Sample::text_id) the trainer's
+// false negatives use. Retrieval needs one id per text within an anatomy; a dataset that breaks this is a
+// DataError rather than silently wrong figures.
+std::vector<std::string> collect_report_texts(const data::Dataset& dataset, const std::vector<int64_t>& indices,
+                                              eval::EvaluationInputs& in) {
+  const auto& anatomies = dataset.manifest().anatomies;
+  std::vector<std::string> texts;
+  std::map<std::pair<size_t, std::string>, int64_t> id_of;
+  std::map<std::pair<size_t, int64_t>, std::string> text_of;
+  for (int64_t index : indices) {
+    const data::Sample s = dataset.read_metadata(index);
+    if (s.text_id.size() != anatomies.size() || s.normal.size() != anatomies.size())
+      throw DataError("volume '" + s.name + "': text ids or normal flags do not cover the dataset's anatomies");
+    in.volume_names.push_back(s.name);
+    in.patients.push_back(s.patient);
+    in.volume_text_ids.emplace_back();
+    in.volume_normal.push_back(s.normal);
+    for (size_t a = 0; a < anatomies.size(); ++a) {
+      const auto id = static_cast<int64_t>(s.text_id[a]);  // the bit pattern, as data/batch.hpp carries it
+      in.volume_text_ids.back().push_back(id);
+      std::string text = data::eval_text(s, a, anatomies[a]);
+      const auto [known_id, new_text] = id_of.emplace(std::make_pair(a, text), id);
+      const auto [known_text, new_id] = text_of.emplace(std::make_pair(a, id), text);
+      if (known_id->second != id || known_text->second != text)
+        throw DataError("volume '" + s.name + "', anatomy " + anatomies[a] + ": its text id " + std::to_string(s.text_id[a]) +
+                        " and text do not match those of an earlier volume (one id per canonical text expected)");
+      if (!new_text) continue;
+      texts.push_back(std::move(text));
+      in.text_anatomy.push_back(static_cast<int64_t>(a));
+      in.text_ids.push_back(id);
+    }
+  }
+  return texts;
+}
+
+// "retrieval (image->report R@1/5/10): 0.12 / 0.40 / 0.61; report->image: ... (mean over 3 anatomies)", then
+// the anatomies that had no abnormal instance to query with.
+void print_retrieval(const eval::RetrievalResult& r) {
+  const auto join = [](const std::vector<double>& values) {
+    std::string out;
+    for (double v : values) out += (out.empty() ? "" : " / ") + (std::isfinite(v) ? fmt::format("{:.2f}", v) : "n/a");
+    return out;
+  };
+  std::string ks;
+  for (int64_t k : r.ks) ks += (ks.empty() ? "" : "/") + std::to_string(k);
+  std::cout << "retrieval (image->report R@" << ks << "): " << join(r.mean_image_to_report)
+            << "; report->image: " << join(r.mean_report_to_image) << " (mean over " << r.anatomies_in_mean
+            << " anatomies)\n";
+  for (const auto& a : r.anatomies)
+    if (a.image_to_report.queries == 0)
+      std::cout << "  " << a.anatomy << ": no abnormal instance, left out of the retrieval mean\n";
 }
 
 void run_eval(const EvalOptions& o) {
@@ -156,21 +212,9 @@ void run_eval(const EvalOptions& o) {
         pe.negative.assign(tn.data_ptr<float>(), tn.data_ptr<float>() + tn.numel());
         in.prompts.push_back(std::move(pe));
       }
-      // Volume metadata and the distinct anatomy-level report texts for the similarity analysis.
-      std::vector<std::string> texts;
-      std::set<std::pair<int64_t, std::string>> distinct;
-      for (int64_t index : indices) {
-        const data::Sample s = dataset.read_metadata(index);
-        in.volume_names.push_back(s.name);
-        in.patients.push_back(s.patient);
-        for (size_t a = 0; a < manifest.anatomies.size(); ++a) {
-          if (static_cast<int64_t>(texts.size()) >= o.similarity_texts) break;
-          std::string text = data::eval_text(s, a, manifest.anatomies[a]);
-          if (!distinct.insert({static_cast<int64_t>(a), text}).second) continue;
-          texts.push_back(std::move(text));
-          in.text_anatomy.push_back(static_cast<int64_t>(a));
-        }
-      }
+      // Every distinct report text: retrieval's candidates; the similarity analysis takes the first ones.
+      const std::vector<std::string> texts = collect_report_texts(dataset, indices, in);
+      in.similarity_texts = o.similarity_texts;
       const torch::Tensor te = eval::embed_texts(texts, tokenizer, config.text.max_length, model.encode_text, runtime.device());
       in.text_dim = te.numel() ? te.size(1) : 0;
       in.text_embeddings.assign(te.data_ptr<float>(), te.data_ptr<float>() + te.numel());
@@ -208,6 +252,7 @@ void run_eval(const EvalOptions& o) {
                                               ? fmt::format("{:.3f}", report.similarity.collapse_index)
                                               : std::string("n/a"))
                 << "\n";
+      print_retrieval(report.retrieval);
       for (const auto& a : report.anatomies)
         if (a.absent + a.partial > 0)
           std::cout << "  " << a.anatomy << ": " << a.absent << " absent, " << a.partial

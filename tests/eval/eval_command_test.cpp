@@ -57,6 +57,32 @@ void expect_same_numbers(const nlohmann::json& a, const nlohmann::json& b, const
   }
 }
 
+// report.json's "retrieval": K = 1, 5, 10, one entry per anatomy, every recall a fraction (null only where
+// the anatomy has no query, and then it is out of the mean).
+void expect_retrieval_fractions(const nlohmann::json& report) {
+  const auto& r = report["retrieval"];
+  ASSERT_TRUE(r.is_object()) << report.dump(1);
+  EXPECT_EQ(r["k"], nlohmann::json({1, 5, 10}));
+  ASSERT_EQ(r["anatomies"].size(), report["anatomies"].size());
+  const auto fraction = [](const nlohmann::json& v, bool may_be_null, const std::string& where) {
+    if (v.is_null()) {
+      EXPECT_TRUE(may_be_null) << where;
+      return;
+    }
+    EXPECT_GE(v.get<double>(), 0.0) << where;
+    EXPECT_LE(v.get<double>(), 1.0) << where;
+  };
+  for (const auto& a : r["anatomies"])
+    for (const char* direction : {"image_to_report", "report_to_image"})
+      for (const auto& [k, v] : a[direction]["recall"].items())
+        fraction(v, !a["in_mean"].get<bool>(), a["name"].get<std::string>() + " " + direction + " " + k);
+  const bool any = r["anatomies_in_mean"].get<int>() > 0;
+  for (const char* direction : {"image_to_report", "report_to_image"}) {
+    ASSERT_EQ(r["mean"][direction].size(), 3u);
+    for (const auto& [k, v] : r["mean"][direction].items()) fraction(v, !any, std::string("mean ") + direction + " " + k);
+  }
+}
+
 class EvalCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,6 +117,7 @@ TEST_F(EvalCommandTest, TwoRanksUnderMpirunGiveTheSameReportAsOne) {
   EXPECT_NE(one.out.find("macro AUC"), std::string::npos) << one.out;
   EXPECT_NE(one.out.find("template SD"), std::string::npos);
   EXPECT_NE(one.out.find("report.html"), std::string::npos);
+  EXPECT_NE(one.out.find("retrieval (image->report R@1/5/10): "), std::string::npos) << one.out;
 
   auto a = nlohmann::json::parse(read(dir_ / "np1" / "report.json"));
   auto b = nlohmann::json::parse(read(dir_ / "np2" / "report.json"));
@@ -99,9 +126,11 @@ TEST_F(EvalCommandTest, TwoRanksUnderMpirunGiveTheSameReportAsOne) {
   EXPECT_EQ(a["volumes"], 6);
   EXPECT_EQ(a["families"].size(), 5u);
   EXPECT_EQ(a["families"][0]["labels"].size(), 16u);
+  expect_retrieval_fractions(a);
   for (auto* j : {&a, &b}) (*j)["run"].erase("ranks");
   expect_same_numbers(a, b, "report");
   EXPECT_EQ(read(dir_ / "np1" / "scores.csv"), read(dir_ / "np2" / "scores.csv"));
+  EXPECT_EQ(read(dir_ / "np1" / "retrieval.csv"), read(dir_ / "np2" / "retrieval.csv"));
 }
 
 TEST_F(EvalCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {

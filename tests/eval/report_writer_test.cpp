@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -67,6 +68,40 @@ TEST(ReportWriter, WritesJsonCsvAndHtmlWithUndefinedLabelsAsNull) {
   EXPECT_TRUE(std::filesystem::exists(dir / "plots" / "plot_report.py"));
   EXPECT_TRUE(std::filesystem::exists(dir / "roc_curves.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir / "similarity_histogram.csv"));
+}
+
+TEST(ReportWriter, RetrievalGoesToJsonCsvAndHtmlWithAnAnatomyWithoutQueryAsNull) {
+  EvalReport report = small_report();
+  auto& r = report.retrieval;
+  r.ks = {1, 5};
+  const double nan = std::nan("");
+  r.anatomies = {{"lung", {3, 4, {0.25, 0.75}}, {2, 3, {0.5, 1.0}}}, {"heart", {0, 1, {nan, nan}}, {0, 0, {nan, nan}}}};
+  r.anatomies_in_mean = 1;
+  r.mean_image_to_report = {0.25, 0.75};
+  r.mean_report_to_image = {0.5, 1.0};
+  TempDir dir;
+  write_report(report, dir.path(), {false, ""});
+  const auto j = nlohmann::json::parse(read(dir / "report.json"));
+  const auto& jr = j["retrieval"];
+  EXPECT_EQ(jr["k"], nlohmann::json({1, 5}));
+  EXPECT_EQ(jr["anatomies_in_mean"], 1);
+  EXPECT_DOUBLE_EQ(jr["mean"]["image_to_report"]["R@5"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(jr["anatomies"][0]["report_to_image"]["recall"]["R@1"].get<double>(), 0.5);
+  EXPECT_EQ(jr["anatomies"][0]["image_to_report"]["candidates"], 4);
+  EXPECT_EQ(jr["anatomies"][1]["in_mean"], false);
+  EXPECT_TRUE(jr["anatomies"][1]["image_to_report"]["recall"]["R@1"].is_null());
+  const std::string csv = read(dir / "retrieval.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "anatomy,direction,queries,candidates,k,recall");
+  EXPECT_NE(csv.find("lung,image_to_report,3,4,5,0.75\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("heart,report_to_image,0,0,1,nan\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("mean,report_to_image,,,5,1\n"), std::string::npos) << csv;
+  EXPECT_NE(read(dir / "report.html").find("Volume-report retrieval"), std::string::npos);
+}
+
+TEST(ReportWriter, WithoutRetrievalItsJsonIsNull) {
+  TempDir dir;
+  write_report(small_report(), dir.path(), {false, ""});
+  EXPECT_TRUE(nlohmann::json::parse(read(dir / "report.json"))["retrieval"].is_null());
 }
 
 TEST(ReportWriter, PlotsAreSvgInlinedInTheHtmlWhenMatplotlibIsThere) {

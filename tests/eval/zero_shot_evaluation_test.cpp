@@ -69,6 +69,43 @@ TEST(ZeroShotEvaluation, PerfectEmbeddingsGiveAucOneUnderEveryFamilyAndZeroTempl
   EXPECT_EQ(r.volumes.size(), 8u);
 }
 
+TEST(ZeroShotEvaluation, RetrievalUsesPresentInstancesAndAllTextsWhileSimilarityTakesThePrefix) {
+  // Even volumes are abnormal with one shared text per anatomy, embedded (1, 0) like their images; odd
+  // volumes are normal, text (0, 1). The aorta is normal everywhere: no query.
+  auto in = perfect_inputs();
+  in.text_embeddings.clear(), in.text_anatomy.clear();
+  for (int64_t a = 0; a < 4; ++a) {
+    in.text_embeddings.insert(in.text_embeddings.end(), {1, 0, 0, 1});
+    in.text_anatomy.insert(in.text_anatomy.end(), {a, a});
+    in.text_ids.insert(in.text_ids.end(), {100 + a, 200 + a});
+  }
+  in.similarity_texts = 2;
+  for (int n = 0; n < 8; ++n) {
+    const bool normal = n % 2 == 1;
+    in.volume_text_ids.push_back({normal ? 200 : 100, normal ? 201 : 101, normal ? 202 : 102, 203});
+    in.volume_normal.push_back({normal, normal, normal, 1});
+  }
+  const EvalReport r = evaluate_zero_shot(in, {});
+  EXPECT_EQ(r.similarity.texts, 2);
+  ASSERT_EQ(r.retrieval.anatomies.size(), 4u);
+  const auto& lung = r.retrieval.anatomies[0];
+  EXPECT_EQ(lung.image_to_report.queries, 4);  // the even volumes (volume 1's absent lung is odd anyway)
+  EXPECT_EQ(lung.image_to_report.candidates, 2);
+  EXPECT_DOUBLE_EQ(lung.image_to_report.recall[0], 1.0);
+  EXPECT_EQ(lung.report_to_image.queries, 1);  // the normal template has no abnormal instance
+  EXPECT_EQ(lung.report_to_image.candidates, 4);
+  EXPECT_DOUBLE_EQ(lung.report_to_image.recall[0], 1.0);
+  EXPECT_EQ(r.retrieval.anatomies[3].image_to_report.queries, 0);
+  EXPECT_EQ(r.retrieval.anatomies_in_mean, 3);
+  EXPECT_DOUBLE_EQ(r.retrieval.mean_image_to_report[0], 1.0);
+  in.volume_normal.pop_back();
+  EXPECT_THROW(evaluate_zero_shot(in, {}), UsageError);
+}
+
+TEST(ZeroShotEvaluation, WithoutTextIdsThereIsNoRetrieval) {
+  EXPECT_TRUE(evaluate_zero_shot(perfect_inputs(), {}).retrieval.ks.empty());
+}
+
 TEST(ZeroShotEvaluation, PromptsFillEachFindingAndItsAnatomy) {
   const auto prompts = family_prompts(protocol_by_name("fvlm16"), builtin_families()[2]);
   ASSERT_EQ(prompts.size(), 16u);
