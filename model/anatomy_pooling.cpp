@@ -46,7 +46,8 @@ AnatomyPoolingImpl::AnatomyPoolingImpl(int64_t num_anatomies, int64_t width, int
   out_proj_ = attention->register_module("out_proj", torch::nn::Linear(width, width));
   norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   projections_ = register_module("projections", torch::nn::ModuleList());
-  for (int64_t a = 0; a < num_anatomies; ++a) projections_->push_back(torch::nn::Linear(width, embed_dim));
+  for (int64_t a = 0; a < num_anatomies; ++a)
+    projections_->push_back(torch::nn::Linear(torch::nn::LinearOptions(width, embed_dim).bias(false)));
   // PyTorch nn.MultiheadAttention's defaults, so a standalone module works; CagclModel re-initialises from
   // its seed.
   torch::NoGradGuard no_grad;

@@ -12,7 +12,11 @@
 //
 // Parameter names (below the model's `pooling.` prefix): queries [A,C]; attention.in_proj_weight [3C,C],
 // attention.in_proj_bias [3C], attention.out_proj.{weight,bias} (the layout of PyTorch's
-// nn.MultiheadAttention); norm.{weight,bias} [C]; projections.K.{weight,bias} [E,C] for anatomy K (0-based).
+// nn.MultiheadAttention); norm.{weight,bias} [C]; projections.K.weight [E,C] for anatomy K (0-based).
+//
+// Why no projection bias (as CLIP's projections): a per-anatomy bias is a shortcut to the global loss's
+// "which anatomy" that needs no image content, and once the bias dominates, the normalised embedding hardly
+// moves with the image: the local loss is left without a gradient (docs/learning.md).
 #include <torch/torch.h>
 
 #include <array>

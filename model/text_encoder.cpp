@@ -8,7 +8,7 @@ namespace cagcl::model {
 
 TextEncoderImpl::TextEncoderImpl(const BertConfig& bert, int64_t embed_dim, TextPooling pooling) : pooling_(pooling) {
   bert_ = register_module("bert", BertModel(bert));
-  projection_ = register_module("projection", torch::nn::Linear(bert.hidden_size, embed_dim));
+  projection_ = register_module("projection", torch::nn::Linear(torch::nn::LinearOptions(bert.hidden_size, embed_dim).bias(false)));
 }
 
 torch::Tensor TextEncoderImpl::forward(const torch::Tensor& token_ids, const torch::Tensor& attention) {

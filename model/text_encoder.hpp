@@ -1,7 +1,7 @@
 #pragma once
 // The text side: BERT, pooled to one vector per text, one linear projection shared by all anatomies to the
 // joint embedding size E, then L2 normalisation. Parameter names (below the model's `text.` prefix): bert.*
-// (HF BertModel names, model/bert.hpp) and projection.{weight,bias}.
+// (HF BertModel names, model/bert.hpp) and projection.weight (no bias, as CLIP; see anatomy_pooling.hpp).
 //
 // Pooling (text.pooling): `cls` reads the [CLS] state, as METHOD.md and pretrained BERTs do; `mean` averages
 // the unpadded tokens' last states. A BERT trained from scratch learns far faster with `mean`: at

@@ -84,9 +84,8 @@ TEST(AnatomyPooling, ParameterNames) {
   std::set<std::string> names;
   for (const auto& p : pooling->named_parameters()) names.insert(p.key());
   EXPECT_EQ(names, (std::set<std::string>{"queries", "attention.in_proj_weight", "attention.in_proj_bias",
-                                           "attention.out_proj.weight", "attention.out_proj.bias",
-                                           "projections.0.weight", "projections.0.bias", "projections.1.weight",
-                                           "projections.1.bias"}));
+                                           "attention.out_proj.weight", "attention.out_proj.bias", "norm.weight",
+                                           "norm.bias", "projections.0.weight", "projections.1.weight"}));
 }
 
 }  // namespace
