@@ -23,6 +23,8 @@
 
 namespace cagcl::trainer {
 
+class LiveValidation;  // trainer/live_validation.hpp
+
 struct TrainerOptions {
   Config config;                    // resolved (preset, file, --set, --steps, --checkpoint-every applied)
   std::filesystem::path data_dir;   // dataset directory
@@ -63,6 +65,9 @@ class Trainer {
 
   // Receivers of the reports; the built-in ones (metrics log, progress) are added by run() per the options.
   void add_observer(std::shared_ptr<TrainingObserver> observer);
+  // Scores the validation split zero-shot after each validation-loss pass (none: loss only); its figures go
+  // into ValidationReport::zero_shot.
+  void set_live_validation(std::shared_ptr<LiveValidation> live);
   TrainResult run();
 
  private:
