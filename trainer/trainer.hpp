@@ -1,7 +1,8 @@
 #pragma once
 // The training run of one rank (docs/training.md): data loader -> CagclModel -> intact instances -> CA-GCL
 // loss (gathers across ranks) -> backward -> gradient sync + AdamW (or ZeRO-1) -> schedule, clipping,
-// accumulation; validation loss, checkpoints, resume, stop on signal or after K steps. Every rank runs the same
+// accumulation; validation loss (and, when set, live zero-shot scoring: trainer/live_validation.hpp),
+// checkpoints, resume, stop on signal or after K steps. Every rank runs the same
 // Trainer with its own communicator; the collectives are issued in the same order on every rank.
 //
 // Determinism: the batches are a pure function of (seed, sampler position) (data/), the model is initialised
