@@ -4,12 +4,39 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "common/error.hpp"
 #include "common/progress.hpp"
 #include "eval/anatomy_window.hpp"
 
 namespace cagcl::eval {
 namespace {
+
+// The distinct crop boxes of the present anatomies, and which of them each present anatomy uses. When the
+// window covers the whole volume (the small preset: crop = phantom size) every anatomy has the same box, and
+// one forward of that window gives all of them: the pooling attends per anatomy, so the embedding of anatomy
+// a is the same whether the window is encoded once for all or once per anatomy.
+struct WindowPlan {
+  std::vector<data::CropBox> boxes;
+  std::vector<int64_t> box_of;  // per present anatomy (in `present` order)
+};
+
+WindowPlan plan_windows(const std::vector<AnatomyWindow>& windows, const std::vector<int64_t>& present) {
+  WindowPlan plan;
+  for (int64_t a : present) {
+    const data::CropBox& box = windows[a].box;
+    int64_t found = -1;
+    for (size_t b = 0; b < plan.boxes.size() && found < 0; ++b)
+      if (plan.boxes[b].begin == box.begin && plan.boxes[b].size == box.size) found = static_cast<int64_t>(b);
+    if (found < 0) {
+      found = static_cast<int64_t>(plan.boxes.size());
+      plan.boxes.push_back(box);
+    }
+    plan.box_of.push_back(found);
+  }
+  return plan;
+}
 
 // One volume: [A, E + 1] float, columns 0..E-1 the embedding of anatomy a, column E its AnatomyStatus.
 torch::Tensor embed_one(const data::Sample& sample, int64_t A, const ImageEncoder& encode, const EmbedOptions& o) {
@@ -25,12 +52,13 @@ torch::Tensor embed_one(const data::Sample& sample, int64_t A, const ImageEncode
     if (windows[a].status == AnatomyStatus::present) present.push_back(a);
   }
   if (present.empty()) return row;
-  const int64_t P = static_cast<int64_t>(present.size());
+  const WindowPlan plan = plan_windows(windows, present);
+  const int64_t P = static_cast<int64_t>(plan.boxes.size());
   const auto& w = o.window;
   torch::Tensor image = torch::empty({P, 1, w[0], w[1], w[2]}, torch::kFloat32);
   torch::Tensor anatomy = torch::empty({P, w[0], w[1], w[2]}, torch::kUInt8);
   for (int64_t p = 0; p < P; ++p)
-    data::crop_flip_window(sample.volume.data(), sample.anatomy.data(), shape, o.window, windows[present[p]].box,
+    data::crop_flip_window(sample.volume.data(), sample.anatomy.data(), shape, o.window, plan.boxes[p],
                            {false, false, false}, o.hu_min, o.hu_max, image[p].data_ptr<float>(),
                            anatomy[p].data_ptr<uint8_t>());
   const torch::Tensor v = encode(image.to(o.device), anatomy.to(o.device)).to(torch::kCPU, torch::kFloat32);
@@ -38,7 +66,8 @@ torch::Tensor embed_one(const data::Sample& sample, int64_t A, const ImageEncode
     throw Error("evaluation: the image encoder returned shape " + std::to_string(v.size(0)) + "x" +
                 std::to_string(v.dim() > 1 ? v.size(1) : 0) + "x" + std::to_string(v.dim() > 2 ? v.size(2) : 0) +
                 ", expected " + std::to_string(P) + "x" + std::to_string(A) + "x" + std::to_string(o.dim));
-  for (int64_t p = 0; p < P; ++p) row[present[p]].slice(0, 0, o.dim).copy_(v[p][present[p]]);
+  for (size_t i = 0; i < present.size(); ++i)
+    row[present[i]].slice(0, 0, o.dim).copy_(v[plan.box_of[i]][present[i]]);
   return row;
 }
 
@@ -55,10 +84,11 @@ VolumeEmbeddings embed_volumes(const data::Dataset& dataset, const std::vector<i
   mine.select(2, options.dim).fill_(static_cast<float>(AnatomyStatus::absent));
   {
     torch::NoGradGuard no_grad;
-    ProgressMeter progress("eval: volumes (rank " + std::to_string(r) + ")", (N - r + W - 1) / W);
+    std::optional<ProgressMeter> progress;
+    if (options.log_progress) progress.emplace("eval: volumes (rank " + std::to_string(r) + ")", (N - r + W - 1) / W);
     for (int64_t k = r, j = 0; k < N; k += W, ++j) {
       mine[j].copy_(embed_one(dataset.read(indices[k]), A, encode, options));
-      progress.advance();
+      if (progress) progress->advance();
     }
   }
   const torch::Tensor all = W > 1 ? comm.all_gather(mine.to(comm.device())).to(torch::kCPU) : mine;

@@ -4,7 +4,7 @@
 // file depends on the encoders' contract only (model/cagcl_model.hpp: encode_image, encode_text).
 //
 // Work split: volume k of the evaluation list goes to rank k % world. Each volume is embedded alone (its
-// anatomy windows form one batch), so a volume's embedding does not depend on which rank computed it or
+// distinct anatomy windows form one batch; anatomies whose windows coincide share one forward), so a volume's embedding does not depend on which rank computed it or
 // on what else was in a batch; the gather puts rows back in evaluation order. Hence -np 1 and -np N give
 // the same numbers.
 #include <torch/torch.h>
@@ -33,6 +33,7 @@ struct EmbedOptions {
   double min_inside = 0.9;            // fVLM: an organ less than 90 % inside its window is dropped
   int64_t dim = 0;                    // embedding size E (model.embed_dim)
   torch::Device device = torch::kCPU;
+  bool log_progress = true;           // progress lines per rank (off for the trainer's live validation)
 };
 
 // Embeds dataset volumes `indices` (evaluation order) and returns all of them on every rank. Labels come

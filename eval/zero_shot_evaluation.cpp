@@ -62,6 +62,24 @@ std::vector<RetrievalSet> retrieval_sets(const EvaluationInputs& in) {
   return sets;
 }
 
+// Family f's label metrics and their macro average; `scores` are its protocol scores.
+FamilyResult family_result(const EvaluationInputs& in, size_t f, const ScoreTable& scores) {
+  FamilyResult result;
+  result.family = in.families[f].name;
+  for (const auto& label : scores) result.labels.push_back(evaluate_label(label.name, label.score, label.truth));
+  result.macro = macro_average(result.labels);
+  return result;
+}
+
+ScoreTable family_scores(const EvaluationInputs& in, size_t f) {
+  return score_protocol(in.protocol, in.anatomies, in.images, in.prompts[f], in.tau, in.truth);
+}
+
+void check_prompts(const EvaluationInputs& in) {
+  if (in.prompts.size() != in.families.size())
+    throw UsageError("evaluation: one set of prompt embeddings per template family needed");
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> family_prompts(const Protocol& protocol, const TemplateFamily& family) {
@@ -77,8 +95,7 @@ EvalReport evaluate_zero_shot(const EvaluationInputs& in, const nlohmann::ordere
   const auto N = static_cast<size_t>(in.images.volumes);
   if (in.volume_names.size() != N || in.patients.size() != N)
     throw UsageError("evaluation: volume names and patients must list every evaluated volume");
-  if (in.prompts.size() != in.families.size())
-    throw UsageError("evaluation: one set of prompt embeddings per template family needed");
+  check_prompts(in);
   EvalReport report;
   report.run = run;
   report.volumes = in.volume_names;
@@ -93,10 +110,8 @@ EvalReport evaluate_zero_shot(const EvaluationInputs& in, const nlohmann::ordere
   for (size_t f = 0; f < in.families.size(); ++f) {
     FamilyReport fr;
     fr.family = in.families[f];
-    fr.scores = score_protocol(in.protocol, in.anatomies, in.images, in.prompts[f], in.tau, in.truth);
-    fr.result.family = fr.family.name;
-    for (const auto& label : fr.scores) fr.result.labels.push_back(evaluate_label(label.name, label.score, label.truth));
-    fr.result.macro = macro_average(fr.result.labels);
+    fr.scores = family_scores(in, f);
+    fr.result = family_result(in, f, fr.scores);
     fr.bootstrap = bootstrap_intervals(fr.scores, in.bootstrap);
     fr.fitted = cross_fitted_metrics(fr.scores, folds, in.threshold_folds);
     fr.fitted_macro = macro_average(fr.fitted);
@@ -109,6 +124,18 @@ EvalReport evaluate_zero_shot(const EvaluationInputs& in, const nlohmann::ordere
   report.similarity_anatomies = in.anatomies;
   if (!in.volume_text_ids.empty()) report.retrieval = retrieval_recall(retrieval_sets(in));
   return report;
+}
+
+ZeroShotSummary summarize_zero_shot(const EvaluationInputs& in) {
+  check_prompts(in);
+  std::vector<FamilyResult> results;
+  for (size_t f = 0; f < in.families.size(); ++f) results.push_back(family_result(in, f, family_scores(in, f)));
+  ZeroShotSummary summary;
+  summary.robustness = prompt_robustness(results);
+  check_texts(in);
+  summary.similarity = similarity_of_prefix(in);
+  if (!in.volume_text_ids.empty()) summary.retrieval = retrieval_recall(retrieval_sets(in));
+  return summary;
 }
 
 }  // namespace cagcl::eval

@@ -47,4 +47,14 @@ std::vector<std::pair<std::string, std::string>> family_prompts(const Protocol& 
 // UsageError when the inputs disagree in size. `run` is copied into the report's provenance.
 EvalReport evaluate_zero_shot(const EvaluationInputs& inputs, const nlohmann::ordered_json& run);
 
+// The headline figures of evaluate_zero_shot, computed the same way, without what makes the report slow
+// (bootstrap intervals) or needs patients (cross-fitted thresholds): the trainer's live validation reports
+// these. `bootstrap`, `threshold_folds`, `volume_names` and `patients` of the inputs are not read.
+struct ZeroShotSummary {
+  PromptRobustness robustness;  // macro AUC per family, their mean and SD
+  TextSimilarity similarity;    // collapse_index
+  RetrievalResult retrieval;    // no K (ks empty) when volume_text_ids is empty
+};
+ZeroShotSummary summarize_zero_shot(const EvaluationInputs& inputs);
+
 }  // namespace cagcl::eval

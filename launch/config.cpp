@@ -228,6 +228,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("train.keep_checkpoints", c.train.keep_checkpoints, "checkpoints kept on disk", positive()),
       scalar("train.log_every", c.train.log_every, "steps between progress lines", positive()),
       scalar("train.val_every", c.train.val_every, "steps between validation losses; 0 = off", non_negative()),
+      scalar("train.val_zero_shot", c.train.val_zero_shot,
+             "also score the validation split zero-shot at each validation (AUC, template SD, collapse, recall)"),
       scalar("train.zero1", c.train.zero1, "shard the AdamW state across ranks (ZeRO-1)"),
       one_of("train.precision", c.train.precision, {"fp32", "bf16"}, "autocast precision"),
       scalar("comm.bucket_cap_mb", c.comm.bucket_cap_mb, "gradient all-reduce bucket size in MB", positive()),

@@ -96,6 +96,7 @@ struct TrainConfig {
   int64_t keep_checkpoints = 3;
   int64_t log_every = 10;
   int64_t val_every = 100;
+  bool val_zero_shot = true;  // score the validation split zero-shot at each validation (launch/live_zero_shot.hpp)
   bool zero1 = false;
   std::string precision = "fp32";  // fp32 | bf16
 };

@@ -62,6 +62,23 @@ inline constexpr MetricDefinition intact_instances{
 inline constexpr MetricDefinition intact_instances_total{
     "cagcl_intact_instances_total", T::counter,
     "Intact instances of each anatomy in the global batches of this process (the same on every rank)", "anatomy"};
+// Live zero-shot scoring of the validation split (train.val_zero_shot), at each validation; the same on every
+// rank. For watching the run, not for choosing settings (docs/training.md).
+inline constexpr MetricDefinition validation_zero_shot_auc{
+    "cagcl_validation_zero_shot_auc", T::gauge,
+    "Zero-shot macro AUC (fvlm16) of the validation split by prompt template family", "family"};
+inline constexpr MetricDefinition validation_zero_shot_auc_mean{
+    "cagcl_validation_zero_shot_auc_mean", T::gauge,
+    "Zero-shot macro AUC of the validation split, mean over the template families"};
+inline constexpr MetricDefinition validation_template_sd{
+    "cagcl_validation_template_sd", T::gauge,
+    "Standard deviation of the template families' zero-shot macro AUCs (prompt sensitivity)"};
+inline constexpr MetricDefinition validation_collapse_index{
+    "cagcl_validation_collapse_index", T::gauge,
+    "Mean cross-anatomy cosine of the validation split's distinct anatomy text embeddings (1 = collapsed)"};
+inline constexpr MetricDefinition validation_recall{
+    "cagcl_validation_recall", T::gauge,
+    "Image-to-report retrieval Recall at K on the validation split, mean over anatomies", "k"};
 // Throughput and where the time goes.
 inline constexpr MetricDefinition samples{"cagcl_samples_total", T::counter,
                                           "Samples this rank consumed (restarts at 0 in a new process)"};
@@ -95,6 +112,8 @@ inline constexpr std::array kAllMetrics = {
     &metric::world_size,     &metric::loss,              &metric::validation_loss,
     &metric::learning_rate,  &metric::temperature,       &metric::grad_norm,
     &metric::text_collapse_index, &metric::intact_instances, &metric::intact_instances_total,
+    &metric::validation_zero_shot_auc, &metric::validation_zero_shot_auc_mean, &metric::validation_template_sd,
+    &metric::validation_collapse_index, &metric::validation_recall,
     &metric::samples,        &metric::throughput,
     &metric::skipped_samples, &metric::step_duration,    &metric::data_wait,
     &metric::communication,  &metric::checkpoints,       &metric::checkpoint_duration,

@@ -141,6 +141,28 @@ void TrainingMetrics::record(const trainer::ValidationReport& r) {
   validation_loss_->Add({{kind, "total"}}).Set(r.loss_total);
   validation_loss_->Add({{kind, "local"}}).Set(r.loss_local);
   validation_loss_->Add({{kind, "global"}}).Set(r.loss_global);
+  if (r.zero_shot) record_zero_shot(*r.zero_shot);
+}
+
+void TrainingMetrics::record_zero_shot(const trainer::ZeroShotFigures& z) {
+  if (z.families.size() != z.macro_auc.size())
+    throw Error("monitoring: zero-shot figures with " + std::to_string(z.macro_auc.size()) + " macro AUCs for " +
+                std::to_string(z.families.size()) + " template families");
+  if (!zero_shot_auc_) {
+    zero_shot_auc_ = &family<prometheus::Gauge>(registry_, metric::validation_zero_shot_auc, identity_);
+    zero_shot_auc_mean_ = &gauge(registry_, metric::validation_zero_shot_auc_mean, identity_);
+    template_sd_ = &gauge(registry_, metric::validation_template_sd, identity_);
+    validation_collapse_ = &gauge(registry_, metric::validation_collapse_index, identity_);
+    recall_ = &family<prometheus::Gauge>(registry_, metric::validation_recall, identity_);
+  }
+  const std::string family_label(metric::validation_zero_shot_auc.label), k(metric::validation_recall.label);
+  for (size_t f = 0; f < z.families.size(); ++f) zero_shot_auc_->Add({{family_label, z.families[f]}}).Set(z.macro_auc[f]);
+  zero_shot_auc_mean_->Set(z.macro_auc_mean);
+  template_sd_->Set(z.template_sd);
+  validation_collapse_->Set(z.collapse_index);
+  recall_->Add({{k, "1"}}).Set(z.recall_at_1);
+  recall_->Add({{k, "5"}}).Set(z.recall_at_5);
+  recall_->Add({{k, "10"}}).Set(z.recall_at_10);
 }
 
 void TrainingMetrics::record(const trainer::CheckpointReport& r) {

@@ -29,6 +29,7 @@ class TrainingMetrics {
 
  private:
   void record_intact_instances(const trainer::StepReport& step);
+  void record_zero_shot(const trainer::ZeroShotFigures& figures);
 
   prometheus::Registry& registry_;
   prometheus::Labels identity_;
@@ -60,6 +61,11 @@ class TrainingMetrics {
   // Created by the first validation / successful checkpoint, so that no series claims a value (a loss of
   // 0, a checkpoint in 1970) that never happened.
   prometheus::Family<prometheus::Gauge>* validation_loss_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* zero_shot_auc_ = nullptr;  // and the other zero-shot families below
+  prometheus::Gauge* zero_shot_auc_mean_ = nullptr;
+  prometheus::Gauge* template_sd_ = nullptr;
+  prometheus::Gauge* validation_collapse_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* recall_ = nullptr;
   prometheus::Gauge* checkpoint_duration_ = nullptr;
   prometheus::Gauge* checkpoint_bytes_ = nullptr;
   prometheus::Gauge* checkpoint_last_success_ = nullptr;

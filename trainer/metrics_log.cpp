@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 #include "common/error.hpp"
@@ -21,6 +22,18 @@ nlohmann::json intact_by_anatomy(const StepReport& r, const RunInfo& run) {
   nlohmann::json out = nlohmann::json::object();
   for (size_t i = 0; i < run.anatomies.size(); ++i) out[run.anatomies[i]] = r.intact_instances[i];
   return out;
+}
+
+// A figure, or null where it is undefined (JSON has no NaN).
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json to_json(const ZeroShotFigures& z) {
+  nlohmann::json by_family = nlohmann::json::object();
+  for (size_t f = 0; f < z.families.size() && f < z.macro_auc.size(); ++f) by_family[z.families[f]] = number(z.macro_auc[f]);
+  return {{"macro_auc_mean", number(z.macro_auc_mean)}, {"macro_auc", by_family},
+          {"template_sd", number(z.template_sd)},        {"collapse_index", number(z.collapse_index)},
+          {"recall_at_1", number(z.recall_at_1)},        {"recall_at_5", number(z.recall_at_5)},
+          {"recall_at_10", number(z.recall_at_10)},      {"seconds", z.seconds}};
 }
 }  // namespace
 
@@ -50,8 +63,11 @@ nlohmann::json to_json(const StepReport& r, const RunInfo& run) {
 }
 
 nlohmann::json to_json(const ValidationReport& r, const RunInfo& run) {
-  return {{"event", "validation"}, {"invocation", run.invocation}, {"step", r.step}, {"loss", r.loss_total},
-          {"loss_local", r.loss_local}, {"loss_global", r.loss_global}, {"time", unix_now()}};
+  nlohmann::json line = {{"event", "validation"}, {"invocation", run.invocation}, {"step", r.step},
+                         {"loss", r.loss_total},  {"loss_local", r.loss_local},   {"loss_global", r.loss_global}};
+  if (r.zero_shot) line["zero_shot"] = to_json(*r.zero_shot);
+  line["time"] = unix_now();
+  return line;
 }
 
 nlohmann::json to_json(const CheckpointReport& r, const RunInfo& run) {

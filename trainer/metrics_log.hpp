@@ -3,7 +3,8 @@
 // as events happen, so `tail -f` and a crash both see every finished step. Lines (docs/training.md has every field):
 //   {"event":"start","invocation":..,"run":...,"world_size":...,"restarts":...,"anatomies":[..],"time":...}
 //   {"event":"step","invocation":..,"step":..,"loss":..,...,"intact_instances":{"lung":8,...}}
-//   {"event":"validation","invocation":..,"step":..,"loss":..,...}   {"event":"checkpoint","invocation":..,...}
+//   {"event":"validation","invocation":..,"step":..,"loss":..,...[,"zero_shot":{"macro_auc_mean":..,...}]}
+//   {"event":"checkpoint","invocation":..,...}
 //   {"event":"finish","invocation":..,"time":...}
 // A resumed run appends to the same file; steps after the checkpoint it resumed from appear again, with a
 // higher "invocation" (trainer/invocation_counter.hpp).

@@ -2,11 +2,31 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include "common/progress.hpp"
 
 namespace cagcl::trainer {
+namespace {
+
+std::string fraction(double v) { return std::isfinite(v) ? fmt::format("{:.2f}", v) : std::string("n/a"); }
+
+// "zero-shot at step 300: macro AUC 0.71 (fvlm 0.70, ctclip 0.72, ...), template SD 0.02, collapse 0.31,
+// R@1/5/10 0.10/0.35/0.52 (3.1 s)"
+void log_zero_shot(int64_t step, const ZeroShotFigures& z) {
+  std::string families;
+  for (size_t f = 0; f < z.families.size() && f < z.macro_auc.size(); ++f)
+    families += (families.empty() ? "" : ", ") + z.families[f] + " " + fraction(z.macro_auc[f]);
+  spdlog::info("zero-shot at step {}: macro AUC {} ({}), template SD {}, collapse {}, R@1/5/10 {}/{}/{} ({:.1f} s)",
+               step, fraction(z.macro_auc_mean), families, fraction(z.template_sd), fraction(z.collapse_index),
+               fraction(z.recall_at_1), fraction(z.recall_at_5), fraction(z.recall_at_10), z.seconds);
+}
+
+}  // namespace
 
 ProgressLog::ProgressLog(int64_t every) : every_(std::max<int64_t>(1, every)) {}
 
@@ -34,6 +54,7 @@ void ProgressLog::on_step(const StepReport& r) {
 void ProgressLog::on_validation(const ValidationReport& r) {
   spdlog::info("validation at step {}: loss {:.4f} (local {:.4f}, global {:.4f})", r.step, r.loss_total, r.loss_local,
                r.loss_global);
+  if (r.zero_shot) log_zero_shot(r.step, *r.zero_shot);
 }
 
 void ProgressLog::on_checkpoint(const CheckpointReport& r) {

@@ -2,6 +2,7 @@
 // What the trainer reports, on every rank: it fills these, and the JSON-lines metrics log and the Prometheus
 // exporter (monitoring/) read them. Plain numbers, so that monitoring compiles without torch.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,26 @@ struct StepReport {
   std::vector<int64_t> intact_instances;
 };
 
+// Live zero-shot scoring of the validation split (trainer/live_validation.hpp, docs/training.md), the same on
+// every rank. Figures are fractions in [0, 1] (cosines in [-1, 1]); NaN where undefined (e.g. no abnormal
+// instance to retrieve with).
+struct ZeroShotFigures {
+  std::vector<std::string> families;  // template family names (eval's built-in families)
+  std::vector<double> macro_auc;      // fvlm16 macro AUC per family, in `families` order
+  double macro_auc_mean = 0;          // mean over the families
+  double template_sd = 0;             // population SD of the family macro AUCs
+  double collapse_index = 0;          // mean cross-anatomy cosine of the split's distinct anatomy texts
+  double recall_at_1 = 0, recall_at_5 = 0, recall_at_10 = 0;  // image->report, mean over anatomies
+  double seconds = 0;                 // wall time of the scoring on this rank
+};
+
 // After each validation pass.
 struct ValidationReport {
   int64_t step = 0;
   double loss_total = 0;
   double loss_local = 0;
   double loss_global = 0;
+  std::optional<ZeroShotFigures> zero_shot = std::nullopt;  // absent when live zero-shot scoring is off
 };
 
 // After each checkpoint attempt.

@@ -29,6 +29,7 @@
 #include "trainer/data_parallel_adamw.hpp"
 #include "trainer/dataset_split.hpp"
 #include "trainer/invocation_counter.hpp"
+#include "trainer/live_validation.hpp"
 #include "trainer/lr_schedule.hpp"
 #include "trainer/metrics_log.hpp"
 #include "trainer/progress_log.hpp"
@@ -144,6 +145,7 @@ struct Trainer::State {
   TrainerEnvironment env;
   std::shared_ptr<TimedCommunicator> comm;
   std::vector<std::shared_ptr<TrainingObserver>> observers;
+  std::shared_ptr<LiveValidation> live_validation;
 };
 
 Trainer::Trainer(TrainerOptions options, TrainerEnvironment environment, std::shared_ptr<Communicator> comm)
@@ -156,6 +158,8 @@ Trainer::Trainer(TrainerOptions options, TrainerEnvironment environment, std::sh
 Trainer::~Trainer() = default;
 
 void Trainer::add_observer(std::shared_ptr<TrainingObserver> observer) { s_->observers.push_back(std::move(observer)); }
+
+void Trainer::set_live_validation(std::shared_ptr<LiveValidation> live) { s_->live_validation = std::move(live); }
 
 TrainResult Trainer::run() {
   const auto& o = s_->o;
@@ -381,8 +385,15 @@ TrainResult Trainer::run() {
     auto reduced = sums.to(comm.device());
     comm.all_reduce(reduced, ReduceOp::sum);
     reduced = reduced.to(torch::kCPU) / static_cast<double>(batches);
+    std::optional<ZeroShotFigures> zero_shot;  // still in eval mode, no grad: it draws no random numbers
+    if (s_->live_validation) {
+      const auto live_start = Clock::now();
+      zero_shot = s_->live_validation->score(net, dataset, *valid_indices, comm, step);
+      if (zero_shot) zero_shot->seconds = seconds_since(live_start);
+    }
     net->train();
     ValidationReport r{step, reduced[0].item<double>(), reduced[1].item<double>(), reduced[2].item<double>()};
+    r.zero_shot = std::move(zero_shot);
     for (auto& obs : s_->observers) obs->on_validation(r);
     result.validation_loss = r.loss_total;
     return r.loss_total;

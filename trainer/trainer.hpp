@@ -1,7 +1,8 @@
 #pragma once
 // The training run of one rank (docs/training.md): data loader -> CagclModel -> intact instances -> CA-GCL
 // loss (gathers across ranks) -> backward -> gradient sync + AdamW (or ZeRO-1) -> schedule, clipping,
-// accumulation; validation loss, checkpoints, resume, stop on signal or after K steps. Every rank runs the same
+// accumulation; validation loss (and, when set, live zero-shot scoring: trainer/live_validation.hpp),
+// checkpoints, resume, stop on signal or after K steps. Every rank runs the same
 // Trainer with its own communicator; the collectives are issued in the same order on every rank.
 //
 // Determinism: the batches are a pure function of (seed, sampler position) (data/), the model is initialised
@@ -22,6 +23,8 @@
 #include "trainer/training_observer.hpp"
 
 namespace cagcl::trainer {
+
+class LiveValidation;  // trainer/live_validation.hpp
 
 struct TrainerOptions {
   Config config;                    // resolved (preset, file, --set, --steps, --checkpoint-every applied)
@@ -63,6 +66,9 @@ class Trainer {
 
   // Receivers of the reports; the built-in ones (metrics log, progress) are added by run() per the options.
   void add_observer(std::shared_ptr<TrainingObserver> observer);
+  // Scores the validation split zero-shot after each validation-loss pass (none: loss only); its figures go
+  // into ValidationReport::zero_shot.
+  void set_live_validation(std::shared_ptr<LiveValidation> live);
   TrainResult run();
 
  private:

@@ -9,14 +9,13 @@
 
 #include <cmath>
 #include <iostream>
-#include <map>
 #include <set>
 
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
 #include "data/dataset.hpp"
-#include "data/text_augmentation.hpp"
 #include "data/tokenizer.hpp"
+#include "eval/evaluation_texts.hpp"
 #include "eval/protocol.hpp"
 #include "eval/prompt_templates.hpp"
 #include "eval/report_writer.hpp"
@@ -87,43 +86,6 @@ std::filesystem::path eval_vocab(const EvalOptions& o, const Config& config, con
     }
   }
   return vocab_path(config, dataset);
-}
-
-// Fills the per-volume inputs of `in` (names, patients, each anatomy's text id and normal flag) and the ids of
-// the distinct anatomy-level report texts (each (anatomy, text) once, in volume order), and returns those
-// texts: the canonical, un-augmented ones (data::eval_text) whose ids (Sample::text_id) the trainer's
-// false negatives use. Retrieval needs one id per text within an anatomy; a dataset that breaks this is a
-// DataError rather than silently wrong figures.
-std::vector<std::string> collect_report_texts(const data::Dataset& dataset, const std::vector<int64_t>& indices,
-                                              eval::EvaluationInputs& in) {
-  const auto& anatomies = dataset.manifest().anatomies;
-  std::vector<std::string> texts;
-  std::map<std::pair<size_t, std::string>, int64_t> id_of;
-  std::map<std::pair<size_t, int64_t>, std::string> text_of;
-  for (int64_t index : indices) {
-    const data::Sample s = dataset.read_metadata(index);
-    if (s.text_id.size() != anatomies.size() || s.normal.size() != anatomies.size())
-      throw DataError("volume '" + s.name + "': text ids or normal flags do not cover the dataset's anatomies");
-    in.volume_names.push_back(s.name);
-    in.patients.push_back(s.patient);
-    in.volume_text_ids.emplace_back();
-    in.volume_normal.push_back(s.normal);
-    for (size_t a = 0; a < anatomies.size(); ++a) {
-      const auto id = static_cast<int64_t>(s.text_id[a]);  // the bit pattern, as data/batch.hpp carries it
-      in.volume_text_ids.back().push_back(id);
-      std::string text = data::eval_text(s, a, anatomies[a]);
-      const auto [known_id, new_text] = id_of.emplace(std::make_pair(a, text), id);
-      const auto [known_text, new_id] = text_of.emplace(std::make_pair(a, id), text);
-      if (known_id->second != id || known_text->second != text)
-        throw DataError("volume '" + s.name + "', anatomy " + anatomies[a] + ": its text id " + std::to_string(s.text_id[a]) +
-                        " and text do not match those of an earlier volume (one id per canonical text expected)");
-      if (!new_text) continue;
-      texts.push_back(std::move(text));
-      in.text_anatomy.push_back(static_cast<int64_t>(a));
-      in.text_ids.push_back(id);
-    }
-  }
-  return texts;
 }
 
 // "retrieval (image->report R@1/5/10): 0.12 / 0.40 / 0.61; report->image: ... (mean over 3 anatomies)", then
@@ -201,19 +163,10 @@ void run_eval(const EvalOptions& o) {
       in.bootstrap = {o.bootstrap, o.seed, 0.95};
       in.threshold_folds = o.threshold_folds;
       // Prompts: every family's positive and negative sentence of every finding.
-      for (const auto& family : families) {
-        std::vector<std::string> pos, neg;
-        for (const auto& [p, n] : eval::family_prompts(protocol, family)) pos.push_back(p), neg.push_back(n);
-        const torch::Tensor tp = eval::embed_texts(pos, tokenizer, config.text.max_length, model.encode_text, runtime.device());
-        const torch::Tensor tn = eval::embed_texts(neg, tokenizer, config.text.max_length, model.encode_text, runtime.device());
-        eval::PromptEmbeddings pe;
-        pe.findings = static_cast<int64_t>(pos.size()), pe.dim = tp.size(1);
-        pe.positive.assign(tp.data_ptr<float>(), tp.data_ptr<float>() + tp.numel());
-        pe.negative.assign(tn.data_ptr<float>(), tn.data_ptr<float>() + tn.numel());
-        in.prompts.push_back(std::move(pe));
-      }
+      in.prompts = eval::embed_prompts(protocol, families, tokenizer, config.text.max_length, model.encode_text,
+                                       runtime.device());
       // Every distinct report text: retrieval's candidates; the similarity analysis takes the first ones.
-      const std::vector<std::string> texts = collect_report_texts(dataset, indices, in);
+      const std::vector<std::string> texts = eval::collect_report_texts(dataset, indices, in);
       in.similarity_texts = o.similarity_texts;
       const torch::Tensor te = eval::embed_texts(texts, tokenizer, config.text.max_length, model.encode_text, runtime.device());
       in.text_dim = te.numel() ? te.size(1) : 0;

@@ -15,6 +15,7 @@
 #include "launch/commands/command.hpp"
 #include "launch/commands/synth.hpp"
 #include "launch/config.hpp"
+#include "launch/live_zero_shot.hpp"
 #include "launch/monitoring_options.hpp"
 #include "launch/runtime.hpp"
 #include "trainer/trainer.hpp"
@@ -104,6 +105,8 @@ int run_train(const TrainCommandOptions& o) {
     if (auto exporter = make_prometheus_exporter(config.monitoring, runtime.local_rank()))
       observers.push_back(std::move(exporter));
     for (auto& observer : observers) trainer.add_observer(observer);
+    // Live zero-shot scoring of the validation split at each validation (eval/'s figures, docs/training.md).
+    if (config.train.val_zero_shot) trainer.set_live_validation(std::make_shared<LiveZeroShot>(config));
 
     const auto result = trainer.run();
     if (comm->rank() == 0) {

@@ -102,6 +102,34 @@ TEST(ZeroShotEvaluation, RetrievalUsesPresentInstancesAndAllTextsWhileSimilarity
   EXPECT_THROW(evaluate_zero_shot(in, {}), UsageError);
 }
 
+// The trainer's live figures: the report's, without the volume names, patients or bootstrap it skips.
+TEST(ZeroShotEvaluation, SummaryGivesTheReportsHeadlineFigures) {
+  auto in = perfect_inputs();
+  in.images.v[(2 * 4 + 0) * 2] = 0.f;  // volume 2's lung looks normal: lung AUCs below 1, so the figures differ
+  in.images.v[(2 * 4 + 0) * 2 + 1] = 1.f;
+  for (int64_t a = 0; a < 4; ++a) {
+    in.text_embeddings.insert(in.text_embeddings.end(), {1, 0});
+    in.text_anatomy.push_back(a);
+  }
+  in.text_embeddings.erase(in.text_embeddings.begin(), in.text_embeddings.begin() + 6);
+  in.text_anatomy.erase(in.text_anatomy.begin(), in.text_anatomy.begin() + 3);
+  for (int64_t a = 0; a < 4; ++a) in.text_ids.push_back(100 + a);
+  for (int n = 0; n < 8; ++n) {
+    in.volume_text_ids.push_back({100, 101, 102, 103});
+    in.volume_normal.push_back({0, 0, 0, 0});
+  }
+  const EvalReport report = evaluate_zero_shot(in, {});
+  in.volume_names.clear(), in.patients.clear(), in.bootstrap.resamples = 0;
+  const ZeroShotSummary summary = summarize_zero_shot(in);
+  EXPECT_EQ(summary.robustness.macro_auc, report.robustness.macro_auc);
+  EXPECT_LT(summary.robustness.mean_macro_auc, 1.0);
+  EXPECT_EQ(summary.robustness.mean_macro_auc, report.robustness.mean_macro_auc);
+  EXPECT_EQ(summary.robustness.sd_macro_auc, report.robustness.sd_macro_auc);
+  EXPECT_EQ(summary.similarity.collapse_index, report.similarity.collapse_index);
+  EXPECT_EQ(summary.retrieval.mean_image_to_report, report.retrieval.mean_image_to_report);
+  EXPECT_EQ(summary.retrieval.ks, (std::vector<int64_t>{1, 5, 10}));
+}
+
 TEST(ZeroShotEvaluation, WithoutTextIdsThereIsNoRetrieval) {
   EXPECT_TRUE(evaluate_zero_shot(perfect_inputs(), {}).retrieval.ks.empty());
 }

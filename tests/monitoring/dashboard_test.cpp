@@ -71,7 +71,7 @@ TEST(GrafanaDashboard, CoversTheContractedPanels) {
   for (const char* wanted : {"Loss by kind", "Learning rate", "Temperature", "Gradient norm", "Samples/s per rank",
                              "Samples/s total", "Step time quantiles", "Data-wait and communication share",
                              "Text-collapse index", "Checkpoint age", "Restarts", "Memory per rank",
-                             "Intact instances by anatomy"})
+                             "Intact instances by anatomy", "Live zero-shot AUC", "Live retrieval and text collapse"})
     EXPECT_TRUE(titles.count(wanted)) << wanted;
 }
 
@@ -88,6 +88,24 @@ TEST(GrafanaDashboard, PlotsIntactInstancesByAnatomy) {
       EXPECT_NE(target.at("legendFormat").get<std::string>().find("{{anatomy}}"), std::string::npos) << expr;
     }
   EXPECT_EQ(found, 1);
+}
+
+// Live zero-shot figures: one line per template family and per K, so a prompt-sensitive or collapsing model shows.
+TEST(GrafanaDashboard, PlotsLiveZeroShotByFamilyAndRecallByK) {
+  const auto d = dashboard();
+  std::set<std::string> exprs;
+  for (const auto& panel : d.at("panels"))
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) exprs.insert(target.at("expr"));
+  const auto has = [&](const std::string& metric, const std::string& by) {
+    for (const auto& e : exprs)
+      if (e.find(metric + "{") != std::string::npos && e.find(by) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has("cagcl_validation_zero_shot_auc", "family)"));
+  EXPECT_TRUE(has("cagcl_validation_zero_shot_auc_mean", "(run)"));
+  EXPECT_TRUE(has("cagcl_validation_template_sd", "(run)"));
+  EXPECT_TRUE(has("cagcl_validation_collapse_index", "(run)"));
+  EXPECT_TRUE(has("cagcl_validation_recall", "k)"));
 }
 
 TEST(GrafanaProvisioning, LoadsTheDashboardDirectoryAndAPrometheusDatasource) {

@@ -156,6 +156,30 @@ TEST(TrainingMetrics, ValidationAndCheckpointSeriesAppearOnlyOnceReported) {
   EXPECT_EQ(value_of(after, "cagcl_validation_loss{" + id + ",kind=\"total\"}"), 3.0);
 }
 
+TEST(TrainingMetrics, ZeroShotSeriesAppearWithTheFirstScoredValidation) {
+  prometheus::Registry registry;
+  TrainingMetrics metrics(registry, run_info());
+  metrics.record(trainer::ValidationReport{3, 3.0, 2.0, 1.0});
+  EXPECT_EQ(exposition(registry).find("cagcl_validation_zero_shot_auc"), std::string::npos);
+  trainer::ValidationReport r{6, 3.0, 2.0, 1.0};
+  trainer::ZeroShotFigures z;
+  z.families = {"fvlm", "ctclip"};
+  z.macro_auc = {0.75, 0.5};
+  z.macro_auc_mean = 0.625, z.template_sd = 0.125, z.collapse_index = 0.25;
+  z.recall_at_1 = 0.125, z.recall_at_5 = 0.5, z.recall_at_10 = 0.75;
+  r.zero_shot = z;
+  metrics.record(r);
+  const std::string text = exposition(registry);
+  const std::string id = "rank=\"1\",run=\"demo\"";
+  EXPECT_EQ(value_of(text, "cagcl_validation_zero_shot_auc{" + id + ",family=\"fvlm\"}"), 0.75) << text;
+  EXPECT_EQ(value_of(text, "cagcl_validation_zero_shot_auc{" + id + ",family=\"ctclip\"}"), 0.5);
+  EXPECT_EQ(value_of(text, "cagcl_validation_zero_shot_auc_mean{" + id + "}"), 0.625);
+  EXPECT_EQ(value_of(text, "cagcl_validation_template_sd{" + id + "}"), 0.125);
+  EXPECT_EQ(value_of(text, "cagcl_validation_collapse_index{" + id + "}"), 0.25);
+  EXPECT_EQ(value_of(text, "cagcl_validation_recall{" + id + ",k=\"5\"}"), 0.5);
+  EXPECT_EQ(value_of(text, "cagcl_validation_recall{" + id + ",k=\"10\"}"), 0.75);
+}
+
 // The exposition a scraper sees must be valid for Prometheus' own checker, also with a run name that
 // needs escaping in a label value.
 TEST(TrainingMetrics, ExpositionPassesPromtoolCheckMetrics) {

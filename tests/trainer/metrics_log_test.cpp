@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -69,6 +70,28 @@ TEST(MetricsLog, EveryLineCarriesTheInvocation) {
     EXPECT_EQ(j.at("invocation"), 4) << line;
   }
   EXPECT_EQ(events, (std::vector<std::string>{"start", "step", "validation", "checkpoint", "finish"}));
+}
+
+// Live zero-shot figures ride on the validation line, by family; undefined figures are null (JSON has no NaN);
+// with scoring off the line has no "zero_shot" at all.
+TEST(MetricsLog, ValidationLineCarriesTheZeroShotFiguresWhenScored) {
+  ValidationReport off{3, 3.0, 2.0, 1.0};
+  EXPECT_FALSE(to_json(off, run_info(1)).contains("zero_shot"));
+  ValidationReport on = off;
+  ZeroShotFigures z;
+  z.families = {"fvlm", "ctclip"};
+  z.macro_auc = {0.7, 0.6};
+  z.macro_auc_mean = 0.65, z.template_sd = 0.05, z.collapse_index = 0.3;
+  z.recall_at_1 = std::nan(""), z.recall_at_5 = 0.5, z.recall_at_10 = 1.0;
+  on.zero_shot = z;
+  const auto j = to_json(on, run_info(1)).at("zero_shot");
+  EXPECT_EQ(j.at("macro_auc"), (nlohmann::json{{"fvlm", 0.7}, {"ctclip", 0.6}}));
+  EXPECT_EQ(j.at("macro_auc_mean"), 0.65);
+  EXPECT_EQ(j.at("template_sd"), 0.05);
+  EXPECT_EQ(j.at("collapse_index"), 0.3);
+  EXPECT_TRUE(j.at("recall_at_1").is_null());
+  EXPECT_EQ(j.at("recall_at_5"), 0.5);
+  EXPECT_EQ(j.at("recall_at_10"), 1.0);
 }
 
 TEST(MetricsLog, StartLineListsTheAnatomies) {

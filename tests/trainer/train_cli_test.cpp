@@ -186,6 +186,63 @@ TEST(TrainCli, ReferenceRunTrainsCheckpointsAndValidates) {
   }
 }
 
+// The "validation" lines of RUN/metrics.jsonl.
+std::vector<nlohmann::json> validation_lines(const fs::path& run_dir) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run_dir / "metrics.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.at("event") == "validation") out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// A figure of the zero-shot object: a number in [lo, 1], or null where it is undefined (a tiny split may lack
+// a label's positives or an abnormal instance to retrieve with).
+void expect_figure(const nlohmann::json& v, double lo, const std::string& where) {
+  if (v.is_null()) return;
+  ASSERT_TRUE(v.is_number()) << where;
+  EXPECT_GE(v.get<double>(), lo) << where;
+  EXPECT_LE(v.get<double>(), 1.0) << where;
+}
+
+// Live zero-shot scoring draws no random numbers and writes nothing to the model: a run with it on trains
+// byte-identical weights to the same run with it off. Its figures ride on every validation line (the step-0
+// baseline included) and on a progress line.
+TEST(TrainCli, LiveZeroShotScoringLeavesTheWeightsBitIdentical) {
+  reference();  // the shared dataset
+  const auto on = fresh("zero_shot_on"), off = fresh("zero_shot_off");
+  const auto r_on = run(mpirun(2, tiny(on, {"--steps", "3", "--set", "train.val_zero_shot=true"})), "zero_shot_on");
+  ASSERT_EQ(r_on.exit_code, 0) << r_on.output;
+  const auto r_off = run(mpirun(2, tiny(off, {"--steps", "3", "--set", "train.val_zero_shot=false"})), "zero_shot_off");
+  ASSERT_EQ(r_off.exit_code, 0) << r_off.output;
+  ASSERT_EQ(latest(on), "step-00000003");
+  ASSERT_EQ(latest(off), "step-00000003");
+  EXPECT_EQ(model_sha(on, "step-00000003"), model_sha(off, "step-00000003"));
+  EXPECT_EQ(losses(on), losses(off));
+  EXPECT_NE(r_on.output.find("zero-shot at step 0: macro AUC"), std::string::npos) << r_on.output;
+  EXPECT_EQ(r_off.output.find("zero-shot at step"), std::string::npos) << r_off.output;
+
+  const auto scored = validation_lines(on), plain = validation_lines(off);
+  ASSERT_EQ(scored.size(), 2u);  // steps 0 and 3
+  ASSERT_EQ(plain.size(), 2u);
+  for (const auto& line : plain) EXPECT_FALSE(line.contains("zero_shot")) << line.dump();
+  for (const auto& line : scored) {
+    ASSERT_TRUE(line.contains("zero_shot")) << line.dump();
+    const auto& z = line.at("zero_shot");
+    const auto& by_family = z.at("macro_auc");
+    for (const char* family : {"fvlm", "ctclip", "there_is", "anatomy_shows", "findings"}) {
+      ASSERT_TRUE(by_family.contains(family)) << z.dump();
+      expect_figure(by_family.at(family), 0.0, family);
+    }
+    expect_figure(z.at("macro_auc_mean"), 0.0, "macro_auc_mean");
+    expect_figure(z.at("template_sd"), 0.0, "template_sd");
+    ASSERT_TRUE(z.at("collapse_index").is_number()) << z.dump();  // the split has texts of several anatomies
+    expect_figure(z.at("collapse_index"), -1.0, "collapse_index");
+    for (const char* k : {"recall_at_1", "recall_at_5", "recall_at_10"}) expect_figure(z.at(k), 0.0, k);
+  }
+}
+
 TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
   const auto& ref = reference();
   const auto out = fresh("stop_resume");
