@@ -80,22 +80,22 @@ struct AugmentConfig {
 
 struct TrainConfig {
   int64_t batch_size = 4;  // per rank
-  int64_t steps = 300;     // schedule length; 0 = derive from epochs
+  int64_t steps = 800;     // schedule length; 0 = derive from epochs
   int64_t epochs = 0;
   double lr = 3e-4;
   double warmup_lr = 1e-6;
   double min_lr = 1e-6;
-  int64_t warmup_steps = 30;
+  int64_t warmup_steps = 50;
   double weight_decay = 0.01;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double grad_clip = 1.0;  // global-norm clip; 0 = off
   int64_t accumulation = 1;
   uint64_t seed = 42;
-  int64_t checkpoint_every = 100;
+  int64_t checkpoint_every = 200;
   int64_t keep_checkpoints = 3;
   int64_t log_every = 10;
-  int64_t val_every = 100;
+  int64_t val_every = 200;
   bool val_zero_shot = true;  // score the validation split zero-shot at each validation (launch/live_zero_shot.hpp)
   bool zero1 = false;
   std::string precision = "fp32";  // fp32 | bf16

@@ -150,8 +150,12 @@ bool AnatomyLexicon::is_normal_statement(const std::string& sentence) const {
 }
 
 std::vector<std::string> AnatomyLexicon::anatomies_of(const std::string& sentence) const {
+  if (is_normal_statement(sentence)) return {};
+  return anatomies_mentioned(sentence);
+}
+
+std::vector<std::string> AnatomyLexicon::anatomies_mentioned(const std::string& sentence) const {
   std::vector<std::string> out;
-  if (is_normal_statement(sentence)) return out;
   const std::string s = lower(sentence);
   for (const auto& e : entries_) {
     bool hit = false;
@@ -172,16 +176,31 @@ AnatomyLexicon::Split AnatomyLexicon::split_report(const std::string& findings, 
   Split split;
   split.conclusion.assign(anatomies.size(), {});
   split.description.assign(anatomies.size(), {});
-  auto assign = [&](const std::string& text, std::vector<std::vector<std::string>>& target) {
+  // Findings sentences per anatomy in report order, each marked when it is a normal statement.
+  std::vector<std::vector<std::pair<std::string, bool>>> findings_of(anatomies.size());
+  std::vector<bool> abnormal(anatomies.size(), false);
+  const auto assign = [&](const std::string& text, bool is_findings) {
     for (const auto& sentence : split_sentences(text)) {
-      for (const auto& a : anatomies_of(sentence)) {
-        for (size_t k = 0; k < anatomies.size(); ++k)
-          if (anatomies[k] == a) target[k].push_back(sentence);
+      const bool normal = is_normal_statement(sentence);
+      if (normal && !is_findings) continue;
+      for (const auto& a : anatomies_mentioned(sentence)) {
+        for (size_t k = 0; k < anatomies.size(); ++k) {
+          if (anatomies[k] != a) continue;
+          abnormal[k] = abnormal[k] || !normal;
+          if (is_findings) findings_of[k].emplace_back(sentence, normal);
+          else split.conclusion[k].push_back(sentence);
+        }
       }
     }
   };
-  assign(impression, split.conclusion);
-  assign(findings, split.description);
+  assign(impression, false);
+  assign(findings, true);
+  // A normal statement about an anatomy that has findings is a pertinent negative ("No pleural effusion."
+  // beside a nodule) and stays with it; about an anatomy without findings it is dropped, so that anatomy
+  // keeps the normal template.
+  for (size_t k = 0; k < anatomies.size(); ++k)
+    for (const auto& [sentence, normal] : findings_of[k])
+      if (abnormal[k]) split.description[k].push_back(sentence);
   return split;
 }
 

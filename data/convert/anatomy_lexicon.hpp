@@ -25,9 +25,13 @@ class AnatomyLexicon {
   bool is_normal_statement(const std::string& sentence) const;
   // Anatomies (names) a sentence is about; empty for normal statements.
   std::vector<std::string> anatomies_of(const std::string& sentence) const;
+  // Anatomies whose keywords the sentence contains, normal statement or not.
+  std::vector<std::string> anatomies_mentioned(const std::string& sentence) const;
 
   // Per anatomy of `anatomies` (UsageError when one is missing from the lexicon): the impression's
-  // sentences (conclusion) and the findings' sentences (description) about it, in report order.
+  // sentences (conclusion) and the findings' sentences (description) about it, in report order. A findings
+  // sentence with a normal cue joins an anatomy it mentions only when that anatomy has a sentence without one
+  // (a pertinent negative of an abnormal anatomy); otherwise the anatomy keeps the normal template.
   struct Split {
     std::vector<std::vector<std::string>> conclusion;
     std::vector<std::vector<std::string>> description;

@@ -19,6 +19,7 @@
 #include "eval/protocol.hpp"
 #include "eval/prompt_templates.hpp"
 #include "eval/report_writer.hpp"
+#include "eval/trained_instances.hpp"
 #include "eval/retrieval.hpp"
 #include "eval/volume_embedder.hpp"
 #include "eval/zero_shot_evaluation.hpp"
@@ -51,6 +52,20 @@ struct EvalOptions {
   bool no_plots = false;
   bool no_verify = false;
 };
+
+// The intact instances each anatomy trained on (from the run's metrics.jsonl): an anatomy with none was scored
+// through a query and projection that never got a gradient.
+void print_trained_instances(const std::map<std::string, int64_t>& trained, const std::vector<std::string>& anatomies) {
+  if (trained.empty()) return;
+  std::string line;
+  for (const auto& [anatomy, n] : trained) line += (line.empty() ? "" : ", ") + anatomy + " " + std::to_string(n);
+  std::cout << "trained on (intact instances, from the run's metrics.jsonl): " << line << "\n";
+  for (const auto& anatomy : anatomies) {
+    const auto it = trained.find(anatomy);
+    if (it == trained.end() || it->second == 0)
+      std::cout << "  " << anatomy << ": never entered a training loss; its figures come from an untrained query\n";
+  }
+}
 
 // Dataset indices of the evaluated split, in dataset order (first `limit` when > 0).
 std::vector<int64_t> select_volumes(const data::Dataset& dataset, const std::string& split, int64_t limit) {
@@ -190,6 +205,9 @@ void run_eval(const EvalOptions& o) {
           {"threshold_folds", o.threshold_folds},
           {"ranks", comm->size()},
           {"cagcl_version", CAGCL_VERSION}};
+      const auto trained = model.run_dir.empty() ? std::map<std::string, int64_t>{}
+                                                 : eval::trained_instances(model.run_dir / "metrics.jsonl");
+      if (!trained.empty()) run["trained_instances"] = trained;
       const eval::EvalReport report = eval::evaluate_zero_shot(in, run);
       eval::ReportOptions ro;
       ro.plots = !o.no_plots;
@@ -206,6 +224,7 @@ void run_eval(const EvalOptions& o) {
                                               : std::string("n/a"))
                 << "\n";
       print_retrieval(report.retrieval);
+      print_trained_instances(trained, manifest.anatomies);
       for (const auto& a : report.anatomies)
         if (a.absent + a.partial > 0)
           std::cout << "  " << a.anatomy << ": " << a.absent << " absent, " << a.partial

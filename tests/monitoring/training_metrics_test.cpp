@@ -71,7 +71,13 @@ TEST(TrainingMetrics, EveryDefinedFamilyHasHelpAndTypeOnceReported) {
   prometheus::Registry registry;
   TrainingMetrics metrics(registry, run_info());
   metrics.record(test_util::sample_step(1));
-  metrics.record(trainer::ValidationReport{1, 3.0, 2.0, 1.0});
+  // A validation with live zero-shot figures: their families exist only once a run reports them.
+  trainer::ValidationReport validation{1, 3.0, 2.0, 1.0};
+  trainer::ZeroShotFigures figures;
+  figures.families = {"fvlm"};
+  figures.macro_auc = {0.5};
+  validation.zero_shot = figures;
+  metrics.record(validation);
   metrics.record(trainer::CheckpointReport{1, true, 2.5, 1e6, 1.7e9});
   const std::string text = exposition(registry);
   const char* type_names[] = {"counter", "gauge", "histogram"};

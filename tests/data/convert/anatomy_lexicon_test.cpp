@@ -76,6 +76,20 @@ TEST(AnatomyLexicon, SplitReportKeepsImpressionAsConclusionAndFindingsAsDescript
   EXPECT_THROW(lexicon().split_report("", "", {"liver"}), UsageError);
 }
 
+TEST(AnatomyLexicon, PertinentNegativesStayWithAnAbnormalAnatomyAndANormalOneKeepsTheTemplate) {
+  // The lung has a nodule, so "No pleural effusion is seen." is one of its sentences, in report order; the
+  // heart has no finding, so its normal statement goes nowhere; impression normal statements go nowhere.
+  const auto split = lexicon().split_report(
+      "Heart size is normal. A nodule of 6 mm in the right lower lobe. No pleural effusion is seen. "
+      "Negative for emphysema.",
+      "Lung nodule noted. No acute cardiopulmonary abnormality.", {"lung", "heart", "esophagus", "aorta"});
+  EXPECT_EQ(split.description[0], (Names{"A nodule of 6 mm in the right lower lobe.", "No pleural effusion is seen.",
+                                         "Negative for emphysema."}));
+  EXPECT_EQ(split.conclusion[0], Names{"Lung nodule noted."});
+  EXPECT_TRUE(split.description[1].empty());
+  EXPECT_TRUE(split.conclusion[1].empty());
+}
+
 TEST(AnatomyLexicon, BadLexiconFilesNameTheKey) {
   EXPECT_THROW(AnatomyLexicon::from_yaml("anatomies: []", "x.yaml"), UsageError);
   EXPECT_THROW(AnatomyLexicon::from_yaml("anatomies:\n  lung: {keywords: []}\n", "x.yaml"), UsageError);

@@ -1,0 +1,58 @@
+#include "eval/trained_instances.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "common/error.hpp"
+
+namespace cagcl::eval {
+namespace {
+
+constexpr size_t kMaxLine = 64 * 1024;
+
+struct StepCounts {
+  int64_t invocation = -1;
+  std::map<std::string, int64_t> counts;
+};
+
+// The step line's (step, invocation, counts), or false when the line is not such a line.
+bool parse_step_line(const std::string& line, int64_t& step, StepCounts& out) {
+  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || j.value("event", "") != "step" || !j.contains("intact_instances")) return false;
+  const auto& step_field = j["step"];
+  const auto& counts = j["intact_instances"];
+  if (!step_field.is_number_integer() || !counts.is_object()) return false;
+  step = step_field.get<int64_t>();
+  const auto invocation = j.find("invocation");
+  out.invocation = invocation != j.end() && invocation->is_number_integer() ? invocation->get<int64_t>() : 0;
+  for (const auto& [anatomy, n] : counts.items())
+    if (n.is_number_integer()) out.counts[anatomy] = n.get<int64_t>();
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> trained_instances(const std::filesystem::path& metrics_jsonl) {
+  std::map<std::string, int64_t> total;
+  if (!std::filesystem::exists(metrics_jsonl)) return total;
+  std::ifstream in(metrics_jsonl);
+  if (!in) throw IoError(metrics_jsonl.string() + ": cannot read: " + std::strerror(errno));
+  std::map<int64_t, StepCounts> by_step;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > kMaxLine) continue;
+    int64_t step = 0;
+    StepCounts parsed;
+    if (!parse_step_line(line, step, parsed)) continue;
+    auto& kept = by_step[step];
+    if (parsed.invocation >= kept.invocation) kept = std::move(parsed);
+  }
+  for (const auto& [step, kept] : by_step)
+    for (const auto& [anatomy, n] : kept.counts) total[anatomy] += n;
+  return total;
+}
+
+}  // namespace cagcl::eval
