@@ -35,7 +35,7 @@ bool parse_step_line(const std::string& line, int64_t& step, StepCounts& out) {
 
 }  // namespace
 
-std::map<std::string, int64_t> trained_instances(const std::filesystem::path& metrics_jsonl) {
+std::map<std::string, int64_t> trained_instances(const std::filesystem::path& metrics_jsonl, int64_t up_to_step) {
   std::map<std::string, int64_t> total;
   if (!std::filesystem::exists(metrics_jsonl)) return total;
   std::ifstream in(metrics_jsonl);
@@ -46,7 +46,7 @@ std::map<std::string, int64_t> trained_instances(const std::filesystem::path& me
     if (line.size() > kMaxLine) continue;
     int64_t step = 0;
     StepCounts parsed;
-    if (!parse_step_line(line, step, parsed)) continue;
+    if (!parse_step_line(line, step, parsed) || step > up_to_step) continue;
     auto& kept = by_step[step];
     if (parsed.invocation >= kept.invocation) kept = std::move(parsed);
   }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <climits>
 #include <cmath>
 #include <iostream>
 #include <set>
@@ -52,6 +53,15 @@ struct EvalOptions {
   bool no_plots = false;
   bool no_verify = false;
 };
+
+// The step of a checkpoint's weights (RUN/checkpoints/step-NNNNNNNN/model.safetensors); INT64_MAX otherwise.
+int64_t checkpoint_step(const std::filesystem::path& weights) {
+  const std::string dir = weights.parent_path().filename().string();
+  if (dir.rfind("step-", 0) != 0 || dir.size() == 5 || dir.size() > 5 + 18 ||
+      dir.find_first_not_of("0123456789", 5) != std::string::npos)
+    return INT64_MAX;
+  return std::stoll(dir.substr(5));
+}
 
 // The intact instances each anatomy trained on (from the run's metrics.jsonl): an anatomy with none was scored
 // through a query and projection that never got a gradient.
@@ -205,8 +215,9 @@ void run_eval(const EvalOptions& o) {
           {"threshold_folds", o.threshold_folds},
           {"ranks", comm->size()},
           {"cagcl_version", CAGCL_VERSION}};
-      const auto trained = model.run_dir.empty() ? std::map<std::string, int64_t>{}
-                                                 : eval::trained_instances(model.run_dir / "metrics.jsonl");
+      const auto trained = model.run_dir.empty()
+                               ? std::map<std::string, int64_t>{}
+                               : eval::trained_instances(model.run_dir / "metrics.jsonl", checkpoint_step(model.weights));
       if (!trained.empty()) run["trained_instances"] = trained;
       const eval::EvalReport report = eval::evaluate_zero_shot(in, run);
       eval::ReportOptions ro;

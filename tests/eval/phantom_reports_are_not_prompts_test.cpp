@@ -1,6 +1,6 @@
 // Zero-shot stays zero-shot: no sentence the phantom generator writes (per-anatomy texts, the normal template,
-// the whole-report Findings and Impression) is a prompt of a built-in template family, after lower-casing and
-// whitespace normalisation. A report that said "Not cardiomegaly." would teach the model the test's prompts.
+// the whole-report Findings and Impression) is a prompt of a built-in template family or of the held-out
+// families in configs/prompts_heldout.yaml, after lower-casing and whitespace normalisation. A report that said "Not cardiomegaly." would teach the model the test's prompts.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -43,12 +43,21 @@ std::vector<std::string> sentences_of(const std::string& section) {
   return out;
 }
 
+// The built-in families and the held-out ones of configs/prompts_heldout.yaml (docs/learning.md).
+std::vector<TemplateFamily> checked_families() {
+  auto families = builtin_families();
+  for (const auto& f : load_template_file(std::string(CAGCL_TEST_CONFIG_DIR) + "/prompts_heldout.yaml"))
+    families.push_back(f);
+  return families;
+}
+
 std::set<std::string> every_prompt() {
   std::set<std::string> prompts;
+  const auto families = checked_families();
   for (const auto& protocol_name : protocol_names()) {
     const Protocol protocol = protocol_by_name(protocol_name);
     for (const Finding& finding : protocol.findings) {
-      for (const TemplateFamily& family : builtin_families()) {
+      for (const TemplateFamily& family : families) {
         prompts.insert(normalised(fill_template(family.positive, finding.name, finding.anatomy)));
         prompts.insert(normalised(fill_template(family.negative, finding.name, finding.anatomy)));
       }

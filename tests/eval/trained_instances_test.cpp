@@ -22,6 +22,7 @@ TEST(TrainedInstances, SumsEachStepOnceFromItsLatestInvocationAndSkipsTornLines)
   const auto counts = trained_instances(path);
   EXPECT_EQ(counts.at("lung"), 8 + 6);
   EXPECT_EQ(counts.at("aorta"), 0 + 2);
+  EXPECT_EQ(trained_instances(path, 1).at("lung"), 8) << "a checkpoint of step 1 saw step 1 only";
 }
 
 TEST(TrainedInstances, MissingFileOrFieldGivesNothing) {
