@@ -32,7 +32,8 @@ job=$(CAGCL_BIN=$cagcl CAGCL_CONFIG=tiny CAGCL_DATA=$work/data CAGCL_RUNS=$work/
   CAGCL_LAUNCHER=$launcher CAGCL_MAX_RESTARTS=3 \
   sbatch --parsable --job-name=requeue-test --chdir="$work" --output="$work/job.out" --nodes=1 \
   --ntasks-per-node=2 --gpus-per-node=0 --cpus-per-task=1 --time=10 \
-  "$root/slurm/train.sbatch" --set train.checkpoint_every=100000 --set train.val_every=100000)
+  "$root/slurm/train.sbatch" --set train.checkpoint_every=100000 --set train.val_every=100000 \
+  --set train.val_zero_shot=false)
 run=$work/runs/requeue-test-$job
 metrics=$run/metrics.jsonl
 echo "submitted job $job, run dir $run"
@@ -122,7 +123,8 @@ job2=$(CAGCL_BIN=$cagcl CAGCL_CONFIG=tiny CAGCL_DATA=$work/data CAGCL_RUN_DIR=$r
   CAGCL_LAUNCHER=$launcher \
   sbatch --parsable --job-name=resize-test --chdir="$work" --output="$work/job2.out" --nodes=1 \
   --ntasks-per-node=1 --gpus-per-node=0 --cpus-per-task=1 --time=10 \
-  "$root/slurm/train.sbatch" --set train.checkpoint_every=100000 --set train.val_every=100000)
+  "$root/slurm/train.sbatch" --set train.checkpoint_every=100000 --set train.val_every=100000 \
+  --set train.val_zero_shot=false)
 echo "submitted job $job2: continue $run with 1 rank to step $more"
 wait_for_state 120 "$job2" COMPLETED || { cat "$work/job2.out" >&2; fail "job $job2 (1 rank) did not complete"; }
 python3 - "$metrics" "$steps" "$more" <<'EOF'
