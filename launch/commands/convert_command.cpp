@@ -107,12 +107,11 @@ std::vector<std::string> first_volumes(std::vector<std::string> volumes, int64_t
 // Adds one converted volume to `counts` ([0] volumes, [1 + a] volumes in which anatomy a is present and touches
 // no face of the volume).
 void count_intact(const data::Sample& sample, torch::Tensor& counts) {
-  const auto on_face = data::labels_on_faces(sample.anatomy.data(), sample.shape);
-  std::array<uint8_t, 256> present{};
-  for (const uint8_t label : sample.anatomy) present[label] = 1;
+  // The training rule applied to the whole volume as its own crop: present and on none of its faces.
+  const auto intact = data::intact_flags(sample.anatomy.data(), sample.shape, counts.size(0) - 1);
   auto* c = counts.data_ptr<double>();
   c[0] += 1;
-  for (int64_t a = 1; a < counts.size(0) && a < 256; ++a) c[a] += present[static_cast<size_t>(a)] && !on_face[static_cast<size_t>(a)] ? 1 : 0;
+  for (size_t a = 0; a < intact.size(); ++a) c[a + 1] += intact[a];
 }
 
 void log_intact_rates(const std::vector<std::string>& anatomies, const torch::Tensor& counts) {
