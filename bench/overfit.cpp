@@ -20,7 +20,7 @@
 #include "data/text_pipeline.hpp"
 #include "data/tokenizer.hpp"
 #include "data/vocab_builder.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/contrastive_loss.hpp"
 #include "model/instances.hpp"

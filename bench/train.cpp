@@ -22,10 +22,11 @@
 
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
-#include "launch/comm_options.hpp"
+#include "comm/comm_options.hpp"
 #include "launch/commands/synth.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "launch/runtime.hpp"
+#include "launch/training_assembly.hpp"
 #include "trainer/trainer.hpp"
 
 namespace {
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
     overrides.push_back("train.batch_size=" + std::to_string(global_batch / world));
     overrides.push_back("train.steps=" + std::to_string(steps));
     overrides.push_back("train.val_every=0");
+    overrides.push_back("train.val_zero_shot=false");  // the bench times training, not the end-of-run scoring
+    overrides.push_back("monitoring.port_base=0");
     overrides.push_back("train.log_every=1000000");
     overrides.push_back("data.verify_checksums=false");
     overrides.push_back("data.dir=\"" + data_dir + "\"");
@@ -131,9 +134,9 @@ int main(int argc, char** argv) {
       o.metrics_log = false;
       o.progress_log = false;
       auto collector = std::make_shared<Collector>();
-      trainer::Trainer t(o, env, comm);
-      t.add_observer(collector);
-      t.run();
+      auto parts = assemble_training(o, env, comm);
+      parts.observers.push_back(collector);
+      trainer::Trainer(o, env, std::move(parts)).run();
       return collector;
     };
     const auto a = run("a_final_only", 0, false);

@@ -39,7 +39,7 @@ struct FlatSentences {
   std::vector<uint8_t> section;
 };
 
-FlatSentences flatten(const Sample& s) {
+FlatSentences flatten_sentences(const Sample& s) {
   FlatSentences f;
   for (size_t a = 0; a < s.conclusion.size(); ++a) {
     const auto add = [&](const std::vector<std::string>& list, uint8_t section) {
@@ -65,7 +65,7 @@ void write_sample(hid_t group, const h5::Where& w, const Sample& s, Compression 
   h5::write_dataset(group, sf::kLabels, w, {s.labels.size()}, s.labels.data());
   h5::write_dataset(group, sf::kNormal, w, {s.normal.size()}, s.normal.data());
   h5::write_dataset(group, sf::kTextId, w, {s.text_id.size()}, s.text_id.data());
-  const FlatSentences f = flatten(s);
+  const FlatSentences f = flatten_sentences(s);
   h5::write_strings(group, sf::kSentences, w, f.text);
   h5::write_dataset(group, sf::kSentenceAnatomy, w, {f.anatomy.size()}, f.anatomy.data());
   h5::write_dataset(group, sf::kSentenceSection, w, {f.section.size()}, f.section.data());

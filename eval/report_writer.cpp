@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/subprocess.hpp"
 
 namespace cagcl::eval {
 
@@ -312,15 +313,15 @@ ReportFiles make_plots(const std::filesystem::path& dir, const ReportOptions& op
   const auto script = dir / "plots" / "plot_report.py";
   const auto log = dir / "plots" / "plot_report.log";
   const std::string python = options.python.empty() ? default_python() : options.python;
-  const std::string command = "'" + python + "' '" + script.string() + "' '" + dir.string() + "' > '" +
-                              log.string() + "' 2>&1";
-  const int status = std::system(command.c_str());
+  std::string error;
+  const int status = run_program({python, script.string(), dir.string()}, error, log);
   if (status != 0) {
     std::ifstream in(log);
     std::string last, line;
     while (std::getline(in, line))
       if (!line.empty()) last = line;
-    files.plot_error = "the plot script failed (" + (last.empty() ? "exit status " + std::to_string(status) : last) +
+    if (last.empty()) last = error.empty() ? "exit status " + std::to_string(status) : error;
+    files.plot_error = "the plot script failed (" + last +
                        "; see plots/plot_report.log)";
     spdlog::warn("eval: {}", files.plot_error);
     return files;

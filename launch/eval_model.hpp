@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "eval/volume_embedder.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl {
 

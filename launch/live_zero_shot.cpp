@@ -13,25 +13,27 @@
 #include "eval/prompt_templates.hpp"
 #include "eval/protocol.hpp"
 #include "eval/volume_embedder.hpp"
-#include "launch/data_options.hpp"
+#include "data/data_options.hpp"
 
 namespace cagcl {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNoFigure = std::numeric_limits<double>::quiet_NaN();
 
 // The broadcast layout: six scalars, then one macro AUC per family.
 enum Slot : size_t { auc_mean, template_sd, collapse, recall_1, recall_5, recall_10, first_family };
 
-double at_or_nan(const std::vector<double>& values, size_t i) { return i < values.size() ? values[i] : kNaN; }
+double at_or_nan(const std::vector<double>& values, size_t i) { return i < values.size() ? values[i] : kNoFigure; }
 
 }  // namespace
 
-LiveZeroShot::LiveZeroShot(Config config) : config_(std::move(config)) {}
+LiveZeroShot::LiveZeroShot(Config config, std::shared_ptr<const data::Dataset> dataset, std::vector<int64_t> valid)
+    : config_(std::move(config)), dataset_(std::move(dataset)), valid_(std::move(valid)) {}
 
-void LiveZeroShot::prepare(const data::Dataset& dataset, const std::vector<int64_t>& valid, int rank) {
+void LiveZeroShot::prepare(int rank) {
   prepared_ = true;
-  valid_ = valid;
+  const auto& dataset = *dataset_;
+  const auto& valid = valid_;
   const auto& manifest = dataset.manifest();
   try {
     fixed_.protocol = eval::protocol_by_name("fvlm16");
@@ -62,7 +64,7 @@ std::vector<double> LiveZeroShot::figures(model::CagclModel& net, eval::Evaluati
   const eval::ZeroShotSummary summary = eval::summarize_zero_shot(in);
   const auto& rb = summary.robustness;
   const auto& recall = summary.retrieval.mean_image_to_report;  // K = 1, 5, 10 (retrieval_recall's default)
-  std::vector<double> out(first_family + rb.macro_auc.size(), kNaN);
+  std::vector<double> out(first_family + rb.macro_auc.size(), kNoFigure);
   out[auc_mean] = rb.mean_macro_auc;
   out[template_sd] = rb.sd_macro_auc;
   out[collapse] = summary.similarity.collapse_index;
@@ -71,12 +73,9 @@ std::vector<double> LiveZeroShot::figures(model::CagclModel& net, eval::Evaluati
   return out;
 }
 
-std::optional<trainer::ZeroShotFigures> LiveZeroShot::score(model::CagclModel& net, const data::Dataset& dataset,
-                                                            const std::vector<int64_t>& valid, Communicator& comm,
-                                                            int64_t step) {
-  if (!prepared_) prepare(dataset, valid, comm.rank());
-  if (disabled_ || valid.empty()) return std::nullopt;
-  if (valid != valid_) throw Error("live zero-shot validation: the validation split changed during the run");
+std::optional<trainer::ZeroShotFigures> LiveZeroShot::score(model::CagclModel& net, Communicator& comm, int64_t step) {
+  if (!prepared_) prepare(comm.rank());
+  if (disabled_ || valid_.empty()) return std::nullopt;
   torch::NoGradGuard no_grad;
   const torch::Device device = net->tau_local().device();
   eval::EmbedOptions embed;
@@ -89,10 +88,10 @@ std::optional<trainer::ZeroShotFigures> LiveZeroShot::score(model::CagclModel& n
     return net->encode_image(image, anatomy);
   };
   eval::EvaluationInputs in = fixed_;
-  in.images = eval::embed_volumes(dataset, valid, encode_image, embed, comm);
+  in.images = eval::embed_volumes(*dataset_, valid_, encode_image, embed, comm);
 
   const size_t families = fixed_.families.size();
-  torch::Tensor packed = torch::full({static_cast<int64_t>(first_family + families)}, kNaN, torch::kDouble);
+  torch::Tensor packed = torch::full({static_cast<int64_t>(first_family + families)}, kNoFigure, torch::kDouble);
   if (comm.rank() == 0) {
     const std::vector<double> values = figures(net, std::move(in), device);
     if (values.size() != first_family + families)

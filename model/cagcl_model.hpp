@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "data/batch.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "model/anatomy_pooling.hpp"
 #include "model/embeddings.hpp"
 #include "model/text_encoder.hpp"

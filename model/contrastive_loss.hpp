@@ -17,7 +17,7 @@
 #include <memory>
 
 #include "comm/communicator.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "model/embeddings.hpp"
 #include "model/instances.hpp"
 

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kModelFile = "model.safetensors";
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool has_prefix(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -75,13 +75,13 @@ ExportSummary export_model(const std::string& checkpoint, const std::string& out
   if (tensors.empty()) throw DataError(summary.source + ": holds no tensors");
   TensorMap exported;
   for (const auto& [name, tensor] : tensors) {
-    const bool model_key = starts_with(name, "vision.") || starts_with(name, "pooling.") ||
-                           starts_with(name, "text.") || starts_with(name, "tau_");
+    const bool model_key = has_prefix(name, "vision.") || has_prefix(name, "pooling.") ||
+                           has_prefix(name, "text.") || has_prefix(name, "tau_");
     if (!model_key) {
       throw DataError(summary.source + ": tensor '" + name + "' is not a cagcl model parameter (not a model checkpoint?)");
     }
     if (!bert_only) exported.emplace(name, tensor);
-    else if (starts_with(name, "text.bert.")) exported.emplace(name.substr(10), tensor);
+    else if (has_prefix(name, "text.bert.")) exported.emplace(name.substr(10), tensor);
   }
   if (exported.empty()) throw DataError(summary.source + ": holds no text.bert.* tensors to export");
 

@@ -3,7 +3,8 @@
 // {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, ..., "__metadata__": {str: str}},
 // then the tensors' raw little-endian bytes, offsets relative to the end of the header. Checkpoints, exported
 // models and published BERT weights all use it. Files come from outside, so the reader checks every size,
-// dtype and offset against the file before it touches any data (docs/model.md lists the checks).
+// dtype and offset against the file before it touches any data (docs/model.md lists the checks); those checks
+// are LibTorch-free and live in model/safetensors_header.hpp.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -11,27 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "model/safetensors_header.hpp"  // SafetensorsHeader, SafetensorsEntry, kMaxSafetensorsHeaderBytes
+
 namespace cagcl::model {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
-
-// The header size the reader accepts at most (the reference implementation's limit): a larger value is a
-// corrupt or hostile file, not a model.
-constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
-
-// One tensor's entry in the header, already checked against the file.
-struct SafetensorsEntry {
-  std::string dtype;           // "F32", "BF16", ...
-  std::vector<int64_t> shape;
-  uint64_t begin = 0;          // byte range in the data section
-  uint64_t end = 0;
-};
-
-struct SafetensorsHeader {
-  std::map<std::string, SafetensorsEntry> tensors;
-  std::map<std::string, std::string> metadata;  // "__metadata__"
-  uint64_t data_start = 0;                      // file offset of the data section (8 + N)
-};
 
 // Reads and checks the header only (no tensor data). DataError naming the file (and tensor) on any
 // inconsistency, IoError when the file cannot be read.

@@ -17,7 +17,7 @@ namespace F = torch::nn::functional;
 constexpr double kLayerNormEps = 1e-6;
 
 // Submodules whose only job is to give parameters their conventional dotted names (attn.qkv, mlp.fc1, ...).
-std::shared_ptr<torch::nn::Module> name_scope(torch::nn::Module& parent, const std::string& name) {
+std::shared_ptr<torch::nn::Module> module_scope(torch::nn::Module& parent, const std::string& name) {
   return parent.register_module(name, std::make_shared<torch::nn::Module>());
 }
 
@@ -38,11 +38,11 @@ torch::Tensor interpolate_position_embedding(const torch::Tensor& pos_embed, con
 
 TransformerBlockImpl::TransformerBlockImpl(int64_t width, int64_t heads, int64_t mlp_width) : heads_(heads) {
   norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(kLayerNormEps)));
-  auto attn = name_scope(*this, "attn");
+  auto attn = module_scope(*this, "attn");
   qkv_ = attn->register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(width, 3 * width).bias(true)));
   proj_ = attn->register_module("proj", torch::nn::Linear(width, width));
   norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(kLayerNormEps)));
-  auto mlp = name_scope(*this, "mlp");
+  auto mlp = module_scope(*this, "mlp");
   fc1_ = mlp->register_module("fc1", torch::nn::Linear(width, mlp_width));
   fc2_ = mlp->register_module("fc2", torch::nn::Linear(mlp_width, width));
 }
@@ -70,7 +70,7 @@ VisionTransformerImpl::VisionTransformerImpl(const VisionConfig& config, const G
     }
   }
   if (width_ % config.heads != 0) throw UsageError("vision.width: must be a multiple of vision.heads");
-  auto patch_embed = name_scope(*this, "patch_embed");
+  auto patch_embed = module_scope(*this, "patch_embed");
   patch_embed_ = patch_embed->register_module(
       "proj", torch::nn::Conv3d(torch::nn::Conv3dOptions(1, width_, {patch_[0], patch_[1], patch_[2]})
                                     .stride({patch_[0], patch_[1], patch_[2]})));

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl::model {
 

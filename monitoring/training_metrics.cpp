@@ -55,7 +55,7 @@ prometheus::Histogram& duration_histogram(prometheus::Registry& registry, const 
       .Add({}, prometheus::Histogram::BucketBoundaries(kDurationBuckets.begin(), kDurationBuckets.end()));
 }
 
-double unix_now() {
+double now_unix_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
@@ -96,7 +96,7 @@ TrainingMetrics::TrainingMetrics(prometheus::Registry& registry, const trainer::
     intact_instances_.push_back(&gauge(registry, metric::intact_instances, identity_, anatomy));
     intact_instances_total_.push_back(&counter(registry, metric::intact_instances_total, identity_, anatomy));
   }
-  gauge(registry, metric::start_time, identity_).Set(unix_now());
+  gauge(registry, metric::start_time, identity_).Set(now_unix_seconds());
   gauge(registry, metric::restarts, identity_).Set(static_cast<double>(run.restarts));
   gauge(registry, metric::world_size, identity_).Set(run.world_size);
 }
@@ -121,7 +121,7 @@ void TrainingMetrics::record(const trainer::StepReport& r) {
   communication_.Observe(r.comm_seconds);
   memory_.Set(r.memory_bytes);
   record_intact_instances(r);
-  last_step_time_.Set(unix_now());
+  last_step_time_.Set(now_unix_seconds());
 }
 
 void TrainingMetrics::record_intact_instances(const trainer::StepReport& r) {
@@ -178,7 +178,7 @@ void TrainingMetrics::record(const trainer::CheckpointReport& r) {
   }
   checkpoint_duration_->Set(r.seconds);
   checkpoint_bytes_->Set(r.bytes);
-  checkpoint_last_success_->Set(r.unix_time > 0 ? r.unix_time : unix_now());
+  checkpoint_last_success_->Set(r.unix_time > 0 ? r.unix_time : now_unix_seconds());
 }
 
 }  // namespace cagcl::monitoring

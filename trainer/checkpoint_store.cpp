@@ -230,16 +230,22 @@ CheckpointReport CheckpointStore::commit() {
 }
 
 void CheckpointStore::prune(int64_t newest) {
-  std::vector<int64_t> steps;
+  std::vector<int64_t> committed;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const int64_t step = parse_step_dir_name(entry.path().filename().string());
-    if (step >= 0 && step < newest) steps.push_back(step);
+    if (step < 0 || step >= newest) continue;
+    if (fs::exists(entry.path() / kCheckpointManifestName)) {
+      committed.push_back(step);
+    } else {  // an unfinished save (the only one in flight is `newest`'s): no slot, and no disk
+      fs::remove_all(entry.path(), ec);
+      if (ec) spdlog::warn("checkpoint: could not remove the unfinished {}: {}", entry.path().string(), ec.message());
+    }
   }
-  std::sort(steps.rbegin(), steps.rend());
-  // The newest `keep_ - 1` older ones stay (committed or not; an uncommitted older one is simply skipped on resume).
-  for (size_t i = static_cast<size_t>(keep_ - 1); i < steps.size(); ++i) {
-    const auto victim = dir_ / step_dir_name(steps[i]);
+  std::sort(committed.rbegin(), committed.rend());
+  // The newest `keep_ - 1` older committed ones stay.
+  for (size_t i = static_cast<size_t>(keep_ - 1); i < committed.size(); ++i) {
+    const auto victim = dir_ / step_dir_name(committed[i]);
     fs::remove_all(victim, ec);
     if (ec) spdlog::warn("checkpoint: could not remove old {}: {}", victim.string(), ec.message());
   }
@@ -301,23 +307,55 @@ std::string resolve_checkpoint(const std::string& run_or_checkpoint) {
   throw DataError("no usable checkpoint in " + dir.string() + (reasons.empty() ? " (none saved yet)" : ": " + reasons));
 }
 
+namespace {
+
+// The set-aside directories beyond the newest kKeepDamagedCheckpoints (by step, then by name) are removed.
+void bound_damaged(const fs::path& checkpoints_dir) {
+  std::vector<std::pair<int64_t, fs::path>> damaged;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(checkpoints_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const auto mark = name.find(".damaged");
+    if (mark == std::string::npos || !entry.is_directory()) continue;
+    const int64_t step = parse_step_dir_name(name.substr(0, mark));
+    if (step >= 0) damaged.emplace_back(step, entry.path());
+  }
+  std::sort(damaged.rbegin(), damaged.rend());
+  for (size_t i = static_cast<size_t>(kKeepDamagedCheckpoints); i < damaged.size(); ++i) {
+    spdlog::warn("checkpoint: removing {} (only the newest {} set-aside directories are kept)",
+                 damaged[i].second.string(), kKeepDamagedCheckpoints);
+    fs::remove_all(damaged[i].second, ec);
+  }
+}
+
+}  // namespace
+
 std::vector<fs::path> set_aside_checkpoints_after(const fs::path& checkpoints_dir, int64_t step) {
   std::vector<fs::path> moved;
   std::error_code ec;
+  std::vector<fs::path> newer;
   for (const auto& entry : fs::directory_iterator(checkpoints_dir, ec)) {
     const int64_t other = parse_step_dir_name(entry.path().filename().string());
-    if (other <= step || !entry.is_directory()) continue;
-    auto target = entry.path();
-    target += ".damaged";
-    for (int n = 1; fs::exists(target); ++n) {  // an earlier fallback may have left one of the same name
-      target = entry.path();
-      target += ".damaged-" + std::to_string(n);
-    }
-    fs::rename(entry.path(), target, ec);
-    if (ec) throw IoError(entry.path().string() + ": cannot rename to " + target.string() + ": " + ec.message());
-    moved.push_back(target);
+    if (other > step && entry.is_directory()) newer.push_back(entry.path());
   }
   if (ec) throw IoError(checkpoints_dir.string() + ": cannot list: " + ec.message());
+  for (const auto& dir : newer) {
+    if (!fs::exists(dir / kCheckpointManifestName)) {  // a save that never committed: nothing to keep
+      fs::remove_all(dir, ec);
+      if (ec) throw IoError(dir.string() + ": cannot remove the unfinished save: " + ec.message());
+      continue;
+    }
+    auto target = dir;
+    target += ".damaged";
+    for (int n = 1; fs::exists(target); ++n) {  // an earlier fallback may have left one of the same name
+      target = dir;
+      target += ".damaged-" + std::to_string(n);
+    }
+    fs::rename(dir, target, ec);
+    if (ec) throw IoError(dir.string() + ": cannot rename to " + target.string() + ": " + ec.message());
+    moved.push_back(target);
+  }
+  bound_damaged(checkpoints_dir);
   std::ifstream in(checkpoints_dir / kLatestFileName);
   std::string latest;
   if (!(in >> latest) || latest != step_dir_name(step))

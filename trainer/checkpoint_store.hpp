@@ -34,6 +34,8 @@
 namespace cagcl::trainer {
 
 inline constexpr const char* kLatestFileName = "LATEST";
+// Directories set aside by a resume that fell back (step-NNNNNNNN.damaged*): only the newest this many stay.
+inline constexpr int64_t kKeepDamagedCheckpoints = 2;
 
 // What one rank hands over at a step boundary. Tensors must be copies that training will not modify.
 struct CheckpointSnapshot {
@@ -91,7 +93,8 @@ CheckpointManifest verify_checkpoint(const std::filesystem::path& step_dir);
 // one was skipped. DataError when there is none. Returns the step directory's path.
 std::string resolve_checkpoint(const std::string& run_or_checkpoint);
 // After a resume fell back to `step` (newer checkpoints damaged): renames every newer step directory of
-// `checkpoints_dir` to `step-NNNNNNNN.damaged` (kept for inspection, never loaded, never pruned) and points
+// `checkpoints_dir` that has a manifest to `step-NNNNNNNN.damaged` (kept for inspection, never loaded; only the
+// newest kKeepDamagedCheckpoints stay), removes those without one (saves that never committed), and points
 // LATEST at `step`, so that the continued run can commit those steps again. Rank 0 only. Returns the renamed
 // directories.
 std::vector<std::filesystem::path> set_aside_checkpoints_after(const std::filesystem::path& checkpoints_dir, int64_t step);

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "comm/communicator.hpp"
-#include "data/dataset.hpp"
 #include "model/cagcl_model.hpp"
 #include "trainer/step_report.hpp"
 
@@ -22,11 +21,9 @@ namespace cagcl::trainer {
 class LiveValidation {
  public:
   virtual ~LiveValidation() = default;
-  // `valid`: the dataset indices of the validation split, ascending. std::nullopt: nothing to report (e.g. the
+  // Scores the validation split the implementation was built for. std::nullopt: nothing to report (e.g. the
   // dataset has no labels of the protocol); then on every rank.
-  virtual std::optional<ZeroShotFigures> score(model::CagclModel& net, const data::Dataset& dataset,
-                                               const std::vector<int64_t>& valid, Communicator& comm,
-                                               int64_t step) = 0;
+  virtual std::optional<ZeroShotFigures> score(model::CagclModel& net, Communicator& comm, int64_t step) = 0;
 };
 
 }  // namespace cagcl::trainer

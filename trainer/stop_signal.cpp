@@ -1,5 +1,7 @@
 #include "trainer/stop_signal.hpp"
 
+#include "common/subprocess.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,40 +38,10 @@ void uninstall_stop_handlers() {
   sigaction(SIGTERM, &g_previous_term, nullptr);
 }
 
+bool stop_handlers_installed() { return g_installed.load(); }
+
 int stop_requested() { return g_signal; }
 void clear_stop_request() { g_signal = 0; }
-
-int run_program(const std::vector<std::string>& argv, std::string& error) {
-  if (argv.empty()) {
-    error = "empty argument vector";
-    return -1;
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    error = std::string("fork: ") + std::strerror(errno);
-    return -1;
-  }
-  if (pid == 0) {
-    execvp(args[0], args.data());
-    _exit(127);  // only async-signal-safe calls after fork in a threaded process
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      error = std::string("waitpid: ") + std::strerror(errno);
-      return -1;
-    }
-  }
-  if (WIFEXITED(status)) {
-    if (WEXITSTATUS(status) == 127) error = "could not run '" + argv[0] + "' (not in PATH?)";
-    return WEXITSTATUS(status);
-  }
-  error = "'" + argv[0] + "' ended by signal " + std::to_string(WTERMSIG(status));
-  return -1;
-}
 
 int requeue_slurm_job(const std::string& job_id, std::string& error) {
   if (job_id.empty()) {

@@ -1,41 +1,18 @@
-#include <torch/torch.h>
-
 #include "trainer/trainer.hpp"
 
-#include <ATen/autocast_mode.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <map>
 
 #include "common/error.hpp"
-#include "data/dataset.hpp"
-#include "data/loader.hpp"
-#include "data/sampler.hpp"
-#include "data/tokenizer.hpp"
-#include "launch/comm_options.hpp"
-#include "launch/data_options.hpp"
-#include "model/cagcl_model.hpp"
-#include "model/contrastive_loss.hpp"
+#include "config/config.hpp"
 #include "model/text_collapse.hpp"
-#include "trainer/anatomy_coverage.hpp"
-#include "trainer/checkpoint_store.hpp"
 #include "trainer/collective_strings.hpp"
 #include "trainer/config_compatibility.hpp"
-#include "trainer/data_parallel_adamw.hpp"
-#include "trainer/dataset_split.hpp"
 #include "trainer/invocation_counter.hpp"
-#include "trainer/live_validation.hpp"
-#include "trainer/lr_schedule.hpp"
-#include "trainer/metrics_log.hpp"
-#include "trainer/progress_log.hpp"
 #include "trainer/stop_signal.hpp"
-#include "trainer/timed_communicator.hpp"
-#include "trainer/zero1_optimizer.hpp"
+#include "trainer/training_steps.hpp"
 
 namespace cagcl::trainer {
 namespace fs = std::filesystem;
@@ -46,504 +23,340 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-uint64_t mix(uint64_t x) {  // splitmix64 finaliser: per-rank seeds far apart
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// bf16 autocast for the model's forward (the loss runs in fp32 outside it, as in open_clip / fVLM).
-class AutocastScope {
- public:
-  AutocastScope(bool enabled, const torch::Device& device) : active_(enabled), cuda_(device.is_cuda()) {
-    if (!active_) return;
-    if (cuda_) {
-      previous_ = at::autocast::is_enabled();
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    } else {
-      previous_ = at::autocast::is_cpu_enabled();
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
-  }
-  ~AutocastScope() {
-    if (!active_) return;
-    if (cuda_) at::autocast::set_enabled(previous_);
-    else at::autocast::set_cpu_enabled(previous_);
-    at::autocast::clear_cache();
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
- private:
-  bool active_, cuda_, previous_ = false;
-};
-
-std::string generator_state_hex(const torch::Device& device) {
-  auto generator = at::globalContext().defaultGenerator(device);
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  const auto state = generator.get_state().contiguous();
-  return to_hex(state.data_ptr(), static_cast<size_t>(state.numel()));
-}
-
-void set_generator_state(const torch::Device& device, const std::string& hex, const std::string& what) {
-  const auto bytes = from_hex(hex, what);
-  auto state = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
-  std::memcpy(state.data_ptr<uint8_t>(), bytes.data(), bytes.size());
-  auto generator = at::globalContext().defaultGenerator(device);
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  try {
-    generator.set_state(state);
-  } catch (const c10::Error& e) {
-    throw DataError(what + ": not a generator state of this LibTorch: " + e.what_without_backtrace());
-  }
-}
-
-double resident_bytes(const torch::Device& device) {
-  (void)device;
-  std::ifstream statm("/proc/self/statm");
-  long pages_total = 0, pages_resident = 0;
-  if (!(statm >> pages_total >> pages_resident)) return 0;
-  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-}
-
-// Adds the batch's intact (sample, anatomy) instances per anatomy to `counts`: the rows intact_instances keeps.
-// From the host batch, so counting costs no device synchronisation.
-void add_intact_counts(const data::Batch& host, std::vector<int64_t>& counts) {
-  const auto per_anatomy = (host.intact.to(torch::kBool) & host.valid.to(torch::kBool).unsqueeze(1))
-                               .sum(0, /*keepdim=*/false, torch::kLong)
-                               .contiguous();
-  if (per_anatomy.numel() != static_cast<int64_t>(counts.size()))
-    throw Error("train: the batch has intact flags for " + std::to_string(per_anatomy.numel()) + " anatomies, "
-                "data.anatomies names " + std::to_string(counts.size()));
-  const auto* n = per_anatomy.data_ptr<int64_t>();
-  for (size_t a = 0; a < counts.size(); ++a) counts[a] += n[a];
-}
-
-data::Batch to_device(data::Batch batch, const torch::Device& device) {
-  if (device.is_cpu()) return batch;
-  // Pinned host memory lets the copy run asynchronously with respect to the host thread.
-  auto move = [&](torch::Tensor& t) { t = t.pin_memory().to(device, /*non_blocking=*/true); };
-  move(batch.image);
-  move(batch.anatomy);
-  move(batch.intact);
-  move(batch.normal);
-  move(batch.text_id);
-  move(batch.token_ids);
-  move(batch.attention);
-  move(batch.labels);
-  move(batch.valid);
-  return batch;
-}
-
 }  // namespace
 
-struct Trainer::State {
-  TrainerOptions o;
-  TrainerEnvironment env;
-  std::shared_ptr<TimedCommunicator> comm;
-  std::vector<std::shared_ptr<TrainingObserver>> observers;
-  std::shared_ptr<LiveValidation> live_validation;
-};
-
-Trainer::Trainer(TrainerOptions options, TrainerEnvironment environment, std::shared_ptr<Communicator> comm)
-    : s_(std::make_unique<State>()) {
-  s_->o = std::move(options);
-  s_->env = environment;
-  s_->comm = std::make_shared<TimedCommunicator>(std::move(comm));
+Trainer::Trainer(TrainerOptions options, TrainerEnvironment environment, TrainingParts parts)
+    : o_(std::move(options)),
+      env_(std::move(environment)),
+      p_(std::move(parts)),
+      schedule_(p_.schedule),
+      total_steps_(p_.schedule.total_steps) {
+  if (!p_.comm || !p_.model || !p_.optimizer || !p_.store) throw Error("trainer: a part is missing");
+  rank_ = p_.comm->rank();
+  world_ = p_.comm->size();
+  config_yaml_ = to_yaml(o_.config);
 }
 
-Trainer::~Trainer() = default;
-
-void Trainer::add_observer(std::shared_ptr<TrainingObserver> observer) { s_->observers.push_back(std::move(observer)); }
-
-void Trainer::set_live_validation(std::shared_ptr<LiveValidation> live) { s_->live_validation = std::move(live); }
-
 TrainResult Trainer::run() {
-  const auto& o = s_->o;
-  const Config& config = o.config;
-  auto& comm = *s_->comm;
-  const auto comm_ptr = std::static_pointer_cast<Communicator>(s_->comm);
-  const int rank = comm.rank(), world = comm.size();
-  const torch::Device device = s_->env.device;
-  const fs::path run_dir = o.run_dir;
-  TrainResult result;
+  StopHandlerScope stop_handlers;
+  restore();
+  start();
+  if (step_ >= total_steps_) {
+    if (rank_ == 0) spdlog::info("train: the run is already complete ({} of {} steps)", step_, total_steps_);
+    validate();
+    return finish();
+  }
+  // The loss of the initial model: the baseline later validation losses are read against. It draws no random
+  // numbers (centre crops, no text augmentation, eval mode), so it does not change the run.
+  if (step_ == 0 && o_.config.train.val_every > 0) validate();
 
-  if (config.train.precision == "bf16" && device.is_cpu())
+  data::Loader loader(p_.train.source, data::Sampler(p_.train.sampler), position_, p_.train.loader, p_.text);
+  p_.model->train();
+  bool stopping = false;
+  while (step_ < total_steps_ && !stopping) {
+    const auto boundary = train_step(loader);
+    stopping = stop(boundary);
+    if (validation_due()) validate();
+    checkpoint(stopping);
+  }
+  if (auto committed = p_.store->finish()) report_checkpoint(*committed);
+  if (step_ >= total_steps_ && !validation_due()) validate();
+  return finish();
+}
+
+// ---- restore: the resume rules ----
+void Trainer::restore() {
+  const fs::path checkpoints = o_.run_dir / "checkpoints";
+  const bool has_checkpoints = fs::exists(checkpoints / kLatestFileName);
+  if (o_.resume.empty() && has_checkpoints)
+    throw UsageError("--out " + o_.run_dir.string() + ": the run already has checkpoints; pass --resume auto to " +
+                     "continue it, or choose another --out");
+  restarts_ = env_.slurm_restarts;
+  torch::manual_seed(rank_seed(o_.config.train.seed, rank_));
+  std::string chosen;
+  if (!o_.resume.empty()) {
+    if (rank_ == 0) {
+      if (o_.resume != "auto")
+        chosen = resolve_checkpoint(o_.resume);
+      else if (has_checkpoints)
+        chosen = resolve_checkpoint(o_.run_dir.string());
+      else
+        spdlog::info("--resume auto: {} has no checkpoint yet; starting from step 0", o_.run_dir.string());
+    }
+    chosen = broadcast_string(*p_.comm, chosen, 0);
+  }
+  if (chosen.empty()) return;
+  load(chosen);
+  std::error_code ec;
+  if (rank_ == 0 && fs::equivalent(fs::path(chosen).parent_path(), checkpoints, ec))
+    for (const auto& moved : set_aside_checkpoints_after(checkpoints, step_))
+      spdlog::warn("resume: set aside {} (newer than the checkpoint resumed from; its steps are trained again)",
+                   moved.string());
+  last_saved_ = step_;
+  result_.checkpoint = chosen;
+}
+
+// The model, optimizer state, sampler position and generator states of one checkpoint.
+void Trainer::load(const std::string& chosen) {
+  const auto loaded = load_checkpoint(chosen);
+  const auto& m = loaded.manifest;
+  const auto others = check_resume_compatible(m.config_yaml, config_yaml_, chosen);
+  if (rank_ == 0)
+    for (const auto& d : others) spdlog::info("resume: {} was {} and is now {}", d.key, d.saved, d.current);
+  torch::NoGradGuard no_grad;
+  for (auto* list : {&p_.params, &p_.buffers})
+    for (auto& p : *list) {
+      auto it = loaded.model.find(p.name);
+      if (it == loaded.model.end()) throw DataError(chosen + "/" + kModelFileName + ": tensor '" + p.name + "' is missing");
+      if (it->second.sizes() != p.tensor.sizes())
+        throw UsageError("--resume " + chosen + ": tensor '" + p.name + "' has shape " + c10::str(it->second.sizes()) +
+                         " in the checkpoint, " + c10::str(p.tensor.sizes()) + " now");
+      p.tensor.detach().copy_(it->second);
+    }
+  std::map<std::string, int64_t> numels;
+  for (const auto& p : p_.params)
+    if (p.tensor.requires_grad()) numels[p.name] = p.tensor.numel();
+  p_.optimizer->load_state(assemble_state(m.step, loaded.optimizer, numels, chosen));
+  step_ = m.step;
+  position_ = m.sampler_position;
+  restarts_ = std::max(restarts_, m.restarts + 1);
+  const std::string where = chosen + ": ranks[" + std::to_string(rank_) + "]";
+  if (m.world_size == world_) {
+    set_generator_state(torch::kCPU, m.ranks[rank_].cpu_rng, where + ".cpu_rng");
+    if (env_.device.is_cuda() && !m.ranks[rank_].cuda_rng.empty())
+      set_generator_state(env_.device, m.ranks[rank_].cuda_rng, where + ".cuda_rng");
+  } else {
+    torch::manual_seed(rank_seed(o_.config.train.seed, rank_, step_));
+    if (rank_ == 0)
+      spdlog::info("resume: world size {} -> {}: optimizer state resharded, sampler continues at global position {}",
+                   m.world_size, world_, position_);
+  }
+  if (rank_ == 0) spdlog::info("resumed from {} (step {}, sampler position {}, epoch {})", chosen, step_, position_, m.epoch);
+}
+
+// ---- start: what the run directory records of this invocation, and the observers ----
+void Trainer::start() {
+  const auto& train = o_.config.train;
+  if (train.precision == "bf16" && env_.device.is_cpu())
     spdlog::warn("train.precision bf16 on the CPU: LibTorch's CPU autocast runs matrix products in bfloat16; "
                  "without AVX512-BF16/AMX it is usually slower than fp32 and only useful to test bf16 numerics");
-
-  // From the start: a SIGUSR1 that arrives while the dataset opens must not kill the job (its default action).
-  install_stop_handlers();
-  struct Uninstall {
-    ~Uninstall() { uninstall_stop_handlers(); }
-  } uninstall;
-
-  // ---- the run directory ----
-  if (rank == 0) {
-    std::error_code ec;
-    fs::create_directories(run_dir / "checkpoints", ec);
-    if (ec) throw IoError(run_dir.string() + ": cannot create the run directory: " + ec.message());
-  }
-  comm.barrier();
-  const bool has_checkpoints = fs::exists(run_dir / "checkpoints" / kLatestFileName);
-  if (o.resume.empty() && has_checkpoints)
-    throw UsageError("--out " + run_dir.string() + ": the run already has checkpoints; pass --resume auto to continue "
-                     "it, or choose another --out");
-
-  // ---- data ----
-  data::DatasetOptions dataset_options;
-  dataset_options.verify_checksums = config.data.verify_checksums;
-  const auto dataset = data::Dataset::open(o.data_dir, dataset_options);
-  const auto splits = index_splits(dataset);
-  if (splits.train.empty()) throw DataError(o.data_dir.string() + ": no sample has split 'train'");
-  auto train_indices = std::make_shared<const std::vector<int64_t>>(splits.train);
-  auto valid_indices = std::make_shared<const std::vector<int64_t>>(splits.valid);
-  auto sampler_for = [&](const std::vector<int64_t>& indices, bool train) {
-    auto so = sampler_options(config, dataset, rank, world, train);
-    so.num_samples = static_cast<int64_t>(indices.size());
-    so.shard_sizes = so.shard_sizes.empty() ? std::vector<int64_t>{} : subset_shard_sizes(dataset, indices);
-    return data::Sampler(so);
-  };
-  data::Sampler train_sampler = sampler_for(*train_indices, true);
-  const int64_t accumulation = config.train.accumulation;
-  int64_t total_steps = config.train.steps;
-  if (total_steps == 0) total_steps = config.train.epochs * train_sampler.steps_per_epoch() / accumulation;
-  if (total_steps < 1) throw UsageError("train.epochs: gives no optimizer step for this dataset and batch size");
-  const auto text = text_pipeline(config, dataset);
-  const int64_t vocab_size = data::Tokenizer::from_file(vocab_path(config, dataset)).vocab_size();
-
-  // ---- model, identical on every rank ----
-  torch::manual_seed(config.train.seed);
-  model::CagclModel net(config, vocab_size);
-  net->to(device);
-  std::vector<NamedParameter> params;
-  for (const auto& item : net->named_parameters(true)) params.push_back({item.key(), item.value()});
-  std::vector<NamedParameter> buffers;
-  for (const auto& item : net->named_buffers(true)) buffers.push_back({item.key(), item.value()});
-  {
-    torch::NoGradGuard no_grad;
-    for (auto* list : {&params, &buffers})
-      for (auto& p : *list) {
-        auto t = p.tensor.detach().contiguous();
-        comm.broadcast(t, 0);
-        p.tensor.detach().copy_(t);
-      }
-  }
-  int64_t num_params = 0;
-  for (const auto& p : params) num_params += p.tensor.numel();
-
-  AdamWOptions adamw{config.train.beta1, config.train.beta2, 1e-8, config.train.weight_decay};
-  const auto sync = grad_sync_options(config.comm);
-  std::unique_ptr<DataParallelOptimizer> optimizer;
-  if (config.train.zero1)
-    optimizer = std::make_unique<Zero1AdamW>(comm_ptr, params, adamw, sync.bucket_cap_bytes, sync.first_bucket_bytes);
-  else
-    optimizer = std::make_unique<DataParallelAdamW>(comm_ptr, params, adamw, sync);
-  const LrSchedule schedule({config.train.lr, config.train.warmup_lr, config.train.min_lr, config.train.warmup_steps,
-                             total_steps});
-
-  // ---- resume ----
-  int64_t step = 0, position = 0, restarts = s_->env.slurm_restarts;
-  torch::manual_seed(mix(config.train.seed ^ mix(static_cast<uint64_t>(rank) + 1)));
-  std::string chosen;
-  if (!o.resume.empty()) {
-    if (rank == 0) {
-      if (o.resume == "auto") {
-        if (has_checkpoints) chosen = resolve_checkpoint(run_dir.string());
-        else spdlog::info("--resume auto: {} has no checkpoint yet; starting from step 0", run_dir.string());
-      } else {
-        chosen = resolve_checkpoint(o.resume);
-      }
-    }
-    chosen = broadcast_string(comm, chosen, 0);
-  }
-  const std::string config_yaml = to_yaml(config);
-  if (!chosen.empty()) {
-    const auto loaded = load_checkpoint(chosen);
-    const auto& m = loaded.manifest;
-    const auto others = check_resume_compatible(m.config_yaml, config_yaml, chosen);
-    if (rank == 0)
-      for (const auto& d : others) spdlog::info("resume: {} was {} and is now {}", d.key, d.saved, d.current);
-    torch::NoGradGuard no_grad;
-    for (auto* list : {&params, &buffers})
-      for (auto& p : *list) {
-        auto it = loaded.model.find(p.name);
-        if (it == loaded.model.end())
-          throw DataError(chosen + "/" + kModelFileName + ": tensor '" + p.name + "' is missing");
-        if (it->second.sizes() != p.tensor.sizes())
-          throw UsageError("--resume " + chosen + ": tensor '" + p.name + "' has shape " +
-                           c10::str(it->second.sizes()) + " in the checkpoint, " + c10::str(p.tensor.sizes()) + " now");
-        p.tensor.detach().copy_(it->second);
-      }
-    std::map<std::string, int64_t> numels;
-    for (const auto& p : params)
-      if (p.tensor.requires_grad()) numels[p.name] = p.tensor.numel();
-    optimizer->load_state(assemble_state(m.step, loaded.optimizer, numels, chosen));
-    step = m.step;
-    position = m.sampler_position;
-    restarts = std::max(restarts, m.restarts + 1);
-    if (m.world_size == world) {
-      set_generator_state(torch::kCPU, m.ranks[rank].cpu_rng, chosen + ": ranks[" + std::to_string(rank) + "].cpu_rng");
-      if (device.is_cuda() && !m.ranks[rank].cuda_rng.empty())
-        set_generator_state(device, m.ranks[rank].cuda_rng, chosen + ": ranks[" + std::to_string(rank) + "].cuda_rng");
-    } else {
-      // Another world size: no saved stream belongs to this rank; derive one from (seed, rank, step).
-      torch::manual_seed(mix(config.train.seed ^ mix(static_cast<uint64_t>(rank) + 1) ^ mix(static_cast<uint64_t>(step))));
-      if (rank == 0)
-        spdlog::info("resume: world size {} -> {}: optimizer state resharded, sampler continues at global position {}",
-                     m.world_size, world, position);
-    }
-    std::error_code ec;
-    if (rank == 0 && fs::equivalent(fs::path(chosen).parent_path(), run_dir / "checkpoints", ec))
-      for (const auto& moved : set_aside_checkpoints_after(run_dir / "checkpoints", step))
-        spdlog::warn("resume: set aside {} (newer than the checkpoint resumed from; its steps are trained again)",
-                     moved.string());
-    if (rank == 0)
-      spdlog::info("resumed from {} (step {}, sampler position {}, epoch {})", chosen, step, position, m.epoch);
-    result.checkpoint = chosen;
-  }
-
-  // ---- observers, progress ----
   int64_t invocation = 0;
-  if (rank == 0) {
-    save_config(config, run_dir / "config.yaml");
-    invocation = next_invocation(run_dir);  // before the first metrics line, which carries it
-    s_->observers.push_back(std::make_shared<AnatomyCoverageCheck>());
-    if (o.metrics_log) s_->observers.insert(s_->observers.begin(), std::make_shared<MetricsLog>(run_dir / "metrics.jsonl"));
-    if (o.progress_log) s_->observers.insert(s_->observers.begin(), std::make_shared<ProgressLog>(config.train.log_every));
-    spdlog::info("train: {} parameters, {} train / {} valid samples, {} ranks x batch {} x accumulation {} = {} per step, "
-                 "{} steps ({} per epoch), {}{}",
-                 num_params, splits.train.size(), splits.valid.size(), world, config.train.batch_size, accumulation,
-                 world * config.train.batch_size * accumulation, total_steps,
-                 train_sampler.steps_per_epoch() / accumulation, config.train.zero1 ? "ZeRO-1 AdamW" : "AdamW",
-                 config.train.precision == "bf16" ? ", bf16 autocast" : "");
+  if (rank_ == 0) {
+    save_config(o_.config, o_.run_dir / "config.yaml");  // after restore: a refused resume changes nothing
+    invocation = next_invocation(o_.run_dir);              // before the first metrics line, which carries it
+    int64_t num_params = 0;
+    for (const auto& p : p_.params) num_params += p.tensor.numel();
+    const auto steps_per_epoch = data::Sampler(p_.train.sampler).steps_per_epoch() / train.accumulation;
+    spdlog::info("train: {} parameters, {} train / {} valid samples, {} ranks x batch {} x accumulation {} = {} per "
+                 "step, {} steps ({} per epoch), {}{}",
+                 num_params, p_.train.sampler.num_samples, p_.valid ? p_.valid->sampler.num_samples : 0, world_,
+                 train.batch_size, train.accumulation, world_ * train.batch_size * train.accumulation, total_steps_,
+                 steps_per_epoch, train.zero1 ? "ZeRO-1 AdamW" : "AdamW",
+                 train.precision == "bf16" ? ", bf16 autocast" : "");
   }
   RunInfo info;
-  info.run = run_dir.filename().string();
-  info.job_id = s_->env.job_id;
-  info.rank = rank;
-  info.world_size = world;
-  info.local_rank = s_->env.local_rank;
-  info.restarts = restarts;
-  info.invocation = std::stoll(broadcast_string(comm, std::to_string(invocation), 0));
-  info.anatomies = config.data.anatomies;
-  for (auto& obs : s_->observers) obs->on_start(info);
+  info.run = o_.run_dir.filename().string();
+  info.job_id = env_.job_id;
+  info.rank = rank_;
+  info.world_size = world_;
+  info.local_rank = env_.local_rank;
+  info.restarts = restarts_;
+  info.invocation = invocation_ = std::stoll(broadcast_string(*p_.comm, std::to_string(invocation), 0));
+  info.anatomies = o_.config.data.anatomies;
+  for (auto& obs : p_.observers) obs->on_start(info);
+}
 
-  CheckpointStore store(run_dir, comm_ptr, config.train.keep_checkpoints);
-  auto snapshot = [&](int64_t at_step, int64_t at_position, int64_t epoch) {
-    CheckpointSnapshot snap;
-    auto& c = snap.common;
-    c.step = at_step;
-    c.total_steps = total_steps;
-    c.world_size = world;
-    c.batch_size = config.train.batch_size;
-    c.sampler_position = at_position;
-    c.epoch = epoch;
-    c.restarts = restarts;
-    c.zero1 = config.train.zero1;
-    c.config_hash = config_hash(config);
-    c.config_yaml = config_yaml;
-    if (rank == 0)
-      for (const auto* list : {&params, &buffers})
-        for (const auto& p : *list) snap.model[p.name] = p.tensor.detach().to(torch::kCPU).clone();
-    snap.optimizer = optimizer->state_slice();
-    snap.cpu_rng = generator_state_hex(torch::kCPU);
-    if (device.is_cuda()) snap.cuda_rng = generator_state_hex(device);
-    return snap;
-  };
-  auto report_checkpoint = [&](const CheckpointReport& r) {
-    result.checkpoint = (store.checkpoints_dir() / step_dir_name(r.step)).string();
-    for (auto& obs : s_->observers) obs->on_checkpoint(r);
-  };
-
-  // ---- validation ----
-  auto validate = [&]() -> double {
-    if (valid_indices->empty()) return std::nan("");
-    torch::NoGradGuard no_grad;
-    net->eval();
-    data::Sampler sampler = sampler_for(*valid_indices, false);
-    const int64_t global_batch = sampler.global_batch();
-    data::Loader loader(subset_source(dataset, valid_indices), sampler, 0, loader_options(config, dataset, false), text);
-    const int64_t batches = (static_cast<int64_t>(valid_indices->size()) + global_batch - 1) / global_batch;
-    auto sums = torch::zeros({3}, torch::kDouble);
-    for (int64_t i = 0; i < batches; ++i) {
-      auto batch = to_device(loader.next(), device);
-      model::Embeddings e;
-      {
-        AutocastScope autocast(config.train.precision == "bf16", device);
-        e = net->forward(batch);
-      }
-      e.v = e.v.to(torch::kFloat);
-      e.t = e.t.to(torch::kFloat);
-      const auto terms = model::ca_gcl_loss(comm_ptr, model::intact_instances(e, batch), net->tau_local(),
-                                            net->tau_global(), config.loss);
-      sums += torch::stack({terms.total, terms.local, terms.global}).detach().to(torch::kCPU, torch::kDouble);
+// ---- train_step: one optimizer step over `accumulation` micro-batches ----
+Trainer::Boundary Trainer::train_step(data::Loader& loader) {
+  const auto& config = o_.config;
+  const auto step_start = Clock::now();
+  p_.comm->take_blocked_seconds();  // validation and checkpoints between steps are not this step's communication
+  const int64_t accumulation = config.train.accumulation;
+  double data_wait = 0, collapse_sum = 0;  // text-collapse index of this rank's micro-batches
+  int64_t samples = 0, bad = 0, collapse_count = 0;
+  auto terms_sum = torch::zeros({3}, torch::kDouble);
+  std::vector<int64_t> intact(config.data.anatomies.size(), 0);  // this rank's, all micro-batches
+  for (int64_t micro = 0; micro < accumulation; ++micro) {
+    const auto wait_start = Clock::now();
+    data::Batch host = loader.next();
+    data_wait += seconds_since(wait_start);
+    epoch_ = host.epoch;
+    position_ = host.next_position;
+    bad += host.bad_samples;
+    samples += static_cast<int64_t>(host.indices.size());
+    add_intact_counts(host, intact);
+    const auto batch = to_device(std::move(host), env_.device);
+    p_.optimizer->before_backward(micro == accumulation - 1);
+    const auto out = forward_loss(p_.model, batch, p_.comm, config, env_.device);
+    if (const auto index = model::text_collapse_index(out.instances)) {
+      collapse_sum += *index;
+      ++collapse_count;
     }
-    auto reduced = sums.to(comm.device());
-    comm.all_reduce(reduced, ReduceOp::sum);
-    reduced = reduced.to(torch::kCPU) / static_cast<double>(batches);
-    std::optional<ZeroShotFigures> zero_shot;  // still in eval mode, no grad: it draws no random numbers
-    if (s_->live_validation) {
-      const auto live_start = Clock::now();
-      zero_shot = s_->live_validation->score(net, dataset, *valid_indices, comm, step);
-      if (zero_shot) zero_shot->seconds = seconds_since(live_start);
-    }
-    net->train();
-    ValidationReport r{step, reduced[0].item<double>(), reduced[1].item<double>(), reduced[2].item<double>()};
-    r.zero_shot = std::move(zero_shot);
-    for (auto& obs : s_->observers) obs->on_validation(r);
-    result.validation_loss = r.loss_total;
-    return r.loss_total;
-  };
-
-  if (step >= total_steps) {
-    if (rank == 0) spdlog::info("train: the run is already complete ({} of {} steps)", step, total_steps);
-    validate();
-    result.finished = true;
-    result.step = step;
-    for (auto& obs : s_->observers) obs->on_finish();
-    return result;
+    (out.terms.total / static_cast<double>(accumulation)).backward();
+    terms_sum += torch::stack({out.terms.total, out.terms.local, out.terms.global}).detach().to(torch::kCPU, torch::kDouble);
   }
+  const double lr = schedule_.at(step_);
+  const auto stats = p_.optimizer->step(lr, config.train.grad_clip);
+  p_.model->clamp_temperatures();
+  ++step_;
+  ++invocation_steps_;
 
-  // The loss of the initial model: the baseline the later validation losses are read against. It draws no
-  // random numbers (centre crops, no text augmentation, eval mode), so it does not change the run.
-  if (step == 0 && config.train.val_every > 0) validate();
+  // One all-reduce at the step boundary: the global loss (the ranks' shares sum to it), the stop flag (any rank
+  // that got a signal stops everyone at this same step), bad samples, the collapse index's parts, the intact
+  // instances per anatomy (exact in doubles far beyond any batch).
+  const int64_t anatomies = static_cast<int64_t>(intact.size());
+  auto local = torch::zeros({8 + anatomies}, torch::kDouble);
+  local.narrow(0, 0, 3).copy_(terms_sum / static_cast<double>(accumulation));
+  local[3] = stop_requested() != 0 ? 1.0 : 0.0;
+  local[4] = static_cast<double>(stop_requested());
+  local[5] = static_cast<double>(bad);
+  local[6] = collapse_sum;
+  local[7] = static_cast<double>(collapse_count);
+  for (int64_t a = 0; a < anatomies; ++a) local[8 + a] = static_cast<double>(intact[static_cast<size_t>(a)]);
+  auto reduced = local.to(p_.comm->device());
+  p_.comm->all_reduce(reduced, ReduceOp::sum);
+  reduced = reduced.to(torch::kCPU);
+  const auto* r = reduced.data_ptr<double>();
 
-  // ---- the loop ----
-  data::Loader loader(subset_source(dataset, train_indices), train_sampler, position,
-                      loader_options(config, dataset, true), text);
-  net->train();
-  int64_t invocation_steps = 0, epoch = 0;
-  int64_t last_saved = chosen.empty() ? -1 : step;
-  bool stop = false;
-  while (step < total_steps && !stop) {
-    const auto step_start = Clock::now();
-    comm.take_blocked_seconds();  // validation and checkpoints between steps are not this step's communication
-    double data_wait = 0;
-    int64_t samples = 0, bad = 0;
-    auto terms_sum = torch::zeros({3}, torch::kDouble);
-    double collapse_sum = 0;  // text-collapse index of this rank's micro-batches (model/text_collapse.hpp)
-    int64_t collapse_count = 0;
-    std::vector<int64_t> intact(config.data.anatomies.size(), 0);  // this rank's, all micro-batches
-    for (int64_t micro = 0; micro < accumulation; ++micro) {
-      const auto wait_start = Clock::now();
-      data::Batch host = loader.next();
-      data_wait += seconds_since(wait_start);
-      epoch = host.epoch;
-      position = host.next_position;
-      bad += host.bad_samples;
-      samples += static_cast<int64_t>(host.indices.size());
-      add_intact_counts(host, intact);
-      auto batch = to_device(std::move(host), device);
-      optimizer->before_backward(micro == accumulation - 1);
-      model::Embeddings e;
-      {
-        AutocastScope autocast(config.train.precision == "bf16", device);
-        e = net->forward(batch);
-      }
-      e.v = e.v.to(torch::kFloat);
-      e.t = e.t.to(torch::kFloat);
-      const auto instances = model::intact_instances(e, batch);
-      if (const auto index = model::text_collapse_index(instances)) {
-        collapse_sum += *index;
-        ++collapse_count;
-      }
-      const auto terms = model::ca_gcl_loss(comm_ptr, instances, net->tau_local(), net->tau_global(), config.loss);
-      (terms.total / static_cast<double>(accumulation)).backward();
-      terms_sum += torch::stack({terms.total, terms.local, terms.global}).detach().to(torch::kCPU, torch::kDouble);
-    }
-    const double lr = schedule.at(step);
-    const auto stats = optimizer->step(lr, config.train.grad_clip);
-    net->clamp_temperatures();
-    ++step;
-    ++invocation_steps;
+  Boundary b;
+  auto& report = b.report;
+  report.step = step_;
+  report.total_steps = total_steps_;
+  report.epoch = epoch_;
+  report.loss_total = r[0];
+  report.loss_local = r[1];
+  report.loss_global = r[2];
+  report.lr = lr;
+  report.tau_local = p_.model->tau_local().item<double>();
+  report.tau_global = p_.model->tau_global().item<double>();
+  report.grad_norm = stats.grad_norm;
+  report.samples = samples;
+  report.global_samples = samples * world_;
+  report.data_wait_seconds = data_wait;
+  report.comm_seconds = p_.comm->take_blocked_seconds();
+  report.text_collapse_index = r[7] > 0 ? r[6] / r[7] : 0.0;
+  report.bad_samples = static_cast<int64_t>(r[5]);
+  report.memory_bytes = resident_bytes(env_.device);
+  for (int64_t a = 0; a < anatomies; ++a) report.intact_instances.push_back(static_cast<int64_t>(r[8 + a]));
+  report.step_seconds = seconds_since(step_start);
+  b.stop_ranks = static_cast<int>(r[3]);
+  b.stop_signal = b.stop_ranks > 0 ? static_cast<int>(r[4] / r[3]) : 0;
+  if (!std::isfinite(report.loss_total))
+    throw Error("train: the loss is " + std::to_string(report.loss_total) + " at step " + std::to_string(step_) +
+                " (lower train.lr, or check the data)");
+  for (auto& obs : p_.observers) obs->on_step(report);
+  result_.losses.push_back(report.loss_total);
+  if (invocation_steps_ == 1) result_.first_loss = report.loss_total;
+  result_.last_loss = report.loss_total;
+  return b;
+}
 
-    // One all-reduce at the step boundary: the global loss (the ranks' shares sum to it), the stop flag (any
-    // rank that got a signal stops everyone at this same step), bad samples, the collapse index's parts, the
-    // intact instances per anatomy (exact in doubles far beyond any batch).
-    const int64_t num_anatomies = static_cast<int64_t>(intact.size());
-    auto boundary = torch::zeros({8 + num_anatomies}, torch::kDouble);
-    boundary.narrow(0, 0, 3).copy_(terms_sum / static_cast<double>(accumulation));
-    boundary[3] = stop_requested() != 0 ? 1.0 : 0.0;
-    boundary[4] = static_cast<double>(stop_requested());
-    boundary[5] = static_cast<double>(bad);
-    boundary[6] = collapse_sum;
-    boundary[7] = static_cast<double>(collapse_count);
-    for (int64_t a = 0; a < num_anatomies; ++a) boundary[8 + a] = static_cast<double>(intact[static_cast<size_t>(a)]);
-    auto reduced = boundary.to(comm.device());
-    comm.all_reduce(reduced, ReduceOp::sum);
-    reduced = reduced.to(torch::kCPU);
-    const auto* r = reduced.data_ptr<double>();
+// ---- validate: the validation loss, then live zero-shot scoring ----
+bool Trainer::validation_due() const {
+  const int64_t every = o_.config.train.val_every;
+  return every > 0 && step_ % every == 0;
+}
 
-    StepReport report;
-    report.step = step;
-    report.total_steps = total_steps;
-    report.epoch = epoch;
-    report.loss_total = r[0];
-    report.loss_local = r[1];
-    report.loss_global = r[2];
-    report.lr = lr;
-    report.tau_local = net->tau_local().item<double>();
-    report.tau_global = net->tau_global().item<double>();
-    report.grad_norm = stats.grad_norm;
-    report.samples = samples;
-    report.global_samples = samples * world;
-    report.data_wait_seconds = data_wait;
-    report.comm_seconds = comm.take_blocked_seconds();
-    report.text_collapse_index = r[7] > 0 ? r[6] / r[7] : 0.0;
-    report.bad_samples = static_cast<int64_t>(r[5]);
-    report.memory_bytes = resident_bytes(device);
-    for (int64_t a = 0; a < num_anatomies; ++a) report.intact_instances.push_back(static_cast<int64_t>(r[8 + a]));
-    report.step_seconds = seconds_since(step_start);
-    if (!std::isfinite(report.loss_total))
-      throw Error("train: the loss is " + std::to_string(report.loss_total) + " at step " + std::to_string(step) +
-                  " (lower train.lr, or check the data)");
-    for (auto& obs : s_->observers) obs->on_step(report);
-    result.losses.push_back(report.loss_total);
-    if (invocation_steps == 1) result.first_loss = report.loss_total;
-    result.last_loss = report.loss_total;
-
-    if (r[3] > 0) {
-      stop = true;
-      result.stop_signal = static_cast<int>(r[4] / r[3]);
-      if (rank == 0) spdlog::warn("train: stop requested by signal {} on {} rank(s); checkpointing at step {}",
-                                  result.stop_signal, static_cast<int>(r[3]), step);
-    }
-    if (o.stop_after_steps > 0 && invocation_steps >= o.stop_after_steps && step < total_steps) {
-      stop = true;
-      if (rank == 0) spdlog::info("train: --stop-after-steps {} reached at step {}; checkpointing", o.stop_after_steps, step);
-    }
-
-    if (config.train.val_every > 0 && step % config.train.val_every == 0) validate();
-
-    if (auto committed = store.poll()) report_checkpoint(*committed);
-    const bool due = (config.train.checkpoint_every > 0 && step % config.train.checkpoint_every == 0) ||
-                     step == total_steps || stop;
-    if (due && last_saved != step) {
-      if (auto earlier = store.finish()) report_checkpoint(*earlier);  // one save in flight at a time
-      if (o.background_checkpoints && !stop && step != total_steps)
-        store.begin_save(snapshot(step, position, epoch));
-      else
-        report_checkpoint(store.save(snapshot(step, position, epoch)));
-      last_saved = step;
-    }
+void Trainer::validate() {
+  if (!p_.valid || p_.valid->sampler.num_samples == 0) return;
+  torch::NoGradGuard no_grad;
+  p_.model->eval();
+  const data::Sampler sampler(p_.valid->sampler);
+  const int64_t global_batch = sampler.global_batch();
+  data::Loader loader(p_.valid->source, sampler, 0, p_.valid->loader, p_.text);
+  const int64_t batches = (p_.valid->sampler.num_samples + global_batch - 1) / global_batch;
+  auto sums = torch::zeros({3}, torch::kDouble);
+  for (int64_t i = 0; i < batches; ++i) {
+    const auto batch = to_device(loader.next(), env_.device);
+    const auto t = forward_loss(p_.model, batch, p_.comm, o_.config, env_.device).terms;
+    sums += torch::stack({t.total, t.local, t.global}).detach().to(torch::kCPU, torch::kDouble);
   }
-  if (auto committed = store.finish()) report_checkpoint(*committed);
-  if (step >= total_steps && (config.train.val_every == 0 || step % config.train.val_every != 0)) validate();
+  auto reduced = sums.to(p_.comm->device());
+  p_.comm->all_reduce(reduced, ReduceOp::sum);
+  reduced = reduced.to(torch::kCPU) / static_cast<double>(batches);
+  std::optional<ZeroShotFigures> zero_shot;  // still in eval mode, no grad: it draws no random numbers
+  if (p_.live_validation) {
+    const auto live_start = Clock::now();
+    zero_shot = p_.live_validation->score(p_.model, *p_.comm, step_);
+    if (zero_shot) zero_shot->seconds = seconds_since(live_start);
+  }
+  p_.model->train();
+  ValidationReport r{step_, reduced[0].item<double>(), reduced[1].item<double>(), reduced[2].item<double>()};
+  r.zero_shot = std::move(zero_shot);
+  for (auto& obs : p_.observers) obs->on_validation(r);
+  result_.validation_loss = r.loss_total;
+}
 
-  result.step = step;
-  result.finished = step >= total_steps;
-  for (auto& obs : s_->observers) obs->on_finish();
-  if (!result.finished && result.stop_signal != 0 && o.requeue && rank == 0) {
+// ---- checkpoint: every train.checkpoint_every steps, at a stop and at the end ----
+void Trainer::checkpoint(bool stopping) {
+  if (auto committed = p_.store->poll()) report_checkpoint(*committed);
+  const int64_t every = o_.config.train.checkpoint_every;
+  const bool due = (every > 0 && step_ % every == 0) || step_ == total_steps_ || stopping;
+  if (!due || last_saved_ == step_) return;
+  if (auto earlier = p_.store->finish()) report_checkpoint(*earlier);  // one save in flight at a time
+  if (o_.background_checkpoints && !stopping && step_ != total_steps_)
+    p_.store->begin_save(snapshot());
+  else
+    report_checkpoint(p_.store->save(snapshot()));
+  last_saved_ = step_;
+}
+
+CheckpointSnapshot Trainer::snapshot() const {
+  CheckpointSnapshot snap;
+  auto& c = snap.common;
+  c.step = step_;
+  c.total_steps = total_steps_;
+  c.world_size = world_;
+  c.batch_size = o_.config.train.batch_size;
+  c.sampler_position = position_;
+  c.epoch = epoch_;
+  c.restarts = restarts_;
+  c.zero1 = o_.config.train.zero1;
+  c.config_hash = config_hash(o_.config);
+  c.config_yaml = config_yaml_;
+  if (rank_ == 0)
+    for (const auto* list : {&p_.params, &p_.buffers})
+      for (const auto& p : *list) snap.model[p.name] = p.tensor.detach().to(torch::kCPU).clone();
+  snap.optimizer = p_.optimizer->state_slice();
+  snap.cpu_rng = generator_state_hex(torch::kCPU);
+  if (env_.device.is_cuda()) snap.cuda_rng = generator_state_hex(env_.device);
+  return snap;
+}
+
+void Trainer::report_checkpoint(const CheckpointReport& report) {
+  result_.checkpoint = (p_.store->checkpoints_dir() / step_dir_name(report.step)).string();
+  for (auto& obs : p_.observers) obs->on_checkpoint(report);
+}
+
+// ---- stop: a signal on any rank (agreed at the boundary), or --stop-after-steps ----
+bool Trainer::stop(const Boundary& boundary) {
+  if (boundary.stop_ranks > 0) {
+    result_.stop_signal = boundary.stop_signal;
+    if (rank_ == 0)
+      spdlog::warn("train: stop requested by signal {} on {} rank(s); checkpointing at step {}", result_.stop_signal,
+                   boundary.stop_ranks, step_);
+    return true;
+  }
+  if (o_.stop_after_steps > 0 && invocation_steps_ >= o_.stop_after_steps && step_ < total_steps_) {
+    if (rank_ == 0) spdlog::info("train: --stop-after-steps {} reached at step {}; checkpointing", o_.stop_after_steps, step_);
+    return true;
+  }
+  return false;
+}
+
+TrainResult Trainer::finish() {
+  result_.step = step_;
+  result_.finished = step_ >= total_steps_;
+  for (auto& obs : p_.observers) obs->on_finish();
+  if (!result_.finished && result_.stop_signal != 0 && o_.requeue && rank_ == 0) {
     std::string error;
-    const int status = requeue_slurm_job(s_->env.job_id, error);
-    if (status == 0) spdlog::info("train: requeued Slurm job {}", s_->env.job_id);
-    else spdlog::error("train: scontrol requeue {} failed (status {}): {}", s_->env.job_id, status, error);
+    const int status = requeue_slurm_job(env_.job_id, error);
+    if (status == 0)
+      spdlog::info("train: requeued Slurm job {}", env_.job_id);
+    else
+      spdlog::error("train: scontrol requeue {} failed (status {}): {}", env_.job_id, status, error);
   }
-  return result;
+  return result_;
 }
 
 }  // namespace cagcl::trainer

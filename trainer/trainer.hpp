@@ -1,30 +1,44 @@
 #pragma once
-// The training run of one rank (docs/training.md): data loader -> CagclModel -> intact instances -> CA-GCL
-// loss (gathers across ranks) -> backward -> gradient sync + AdamW (or ZeRO-1) -> schedule, clipping,
-// accumulation; validation loss (and, when set, live zero-shot scoring: trainer/live_validation.hpp),
-// checkpoints, resume, stop on signal or after K steps. Every rank runs the same
-// Trainer with its own communicator; the collectives are issued in the same order on every rank.
+// The training run of one rank (docs/training.md). The command assembles the parts (launch/training_assembly.hpp:
+// data, model, optimizer, schedule, checkpoint store, observers) and hands them over; run() is a loop over
+// named steps:
 //
-// Determinism: the batches are a pure function of (seed, sampler position) (data/), the model is initialised
-// from train.seed on every rank and broadcast from rank 0, each rank's torch generator is seeded from
-// (train.seed, rank) and saved in checkpoints. So a run stopped and resumed at the same world size repeats the
-// uninterrupted run bit for bit; at another world size, the same samples in the same order (the sampler's
+//   restore     the resume rules: fresh, --resume auto, or a checkpoint; steps after it set aside
+//   start       RUN/config.yaml, the invocation number, the observers' on_start
+//   train_step  accumulation x (loader -> forward -> CA-GCL loss -> backward), optimizer step, one all-reduce
+//               at the boundary (global loss, stop flag, bad samples, collapse index, intact instances)
+//   validate    validation loss (and live zero-shot scoring: trainer/live_validation.hpp) when due
+//   checkpoint  when due, at the stop, and at the end (one background save in flight at most)
+//   stop        a signal on any rank, or --stop-after-steps; then finish (and Slurm requeue)
+//
+// Every rank runs the same Trainer with its own communicator; the collectives are issued in the same order on
+// every rank. Determinism: the batches are a pure function of (seed, sampler position) (data/), the model is
+// initialised from train.seed on every rank and broadcast from rank 0, each rank's torch generator is seeded
+// from (train.seed, rank) and saved in checkpoints. So a run stopped and resumed at the same world size repeats
+// the uninterrupted run bit for bit; at another world size, the same samples in the same order (the sampler's
 // position is global) with float-rounding differences in the reductions.
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "comm/communicator.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
+#include "data/loader.hpp"
+#include "data/sampler.hpp"
+#include "model/cagcl_model.hpp"
+#include "trainer/checkpoint_store.hpp"
+#include "trainer/live_validation.hpp"
+#include "trainer/lr_schedule.hpp"
+#include "trainer/optimizer.hpp"
+#include "trainer/run_directory_lock.hpp"
+#include "trainer/timed_communicator.hpp"
 #include "trainer/training_observer.hpp"
 
 namespace cagcl::trainer {
-
-class LiveValidation;  // trainer/live_validation.hpp
 
 struct TrainerOptions {
   Config config;                    // resolved (preset, file, --set, --steps, --checkpoint-every applied)
@@ -57,23 +71,65 @@ struct TrainResult {
   std::string checkpoint;      // the step directory committed last, "" when none
 };
 
+// One split's samples as a loader reads them: position i of the split -> its sample.
+struct SplitData {
+  data::SampleSource source;
+  data::SamplerOptions sampler;  // training: seeded shuffle, drop_last; validation: in order, padded
+  data::LoaderOptions loader;
+};
+
+// What the Trainer trains, assembled by the command (or a test). Every rank holds the same model.
+struct TrainingParts {
+  std::shared_ptr<TimedCommunicator> comm;  // every collective of the run goes through it (communication time)
+  SplitData train;
+  std::optional<SplitData> valid;           // none: no validation split, no validation
+  data::TextPipeline text;
+  model::CagclModel model{nullptr};         // on the device, broadcast from rank 0
+  std::vector<NamedParameter> params, buffers;  // the model's, by name (checkpoints, resume)
+  std::unique_ptr<DataParallelOptimizer> optimizer;
+  LrScheduleOptions schedule;               // its total_steps is the run's length
+  std::unique_ptr<CheckpointStore> store;
+  std::vector<std::shared_ptr<TrainingObserver>> observers;
+  std::shared_ptr<LiveValidation> live_validation;  // null: validation loss only
+  std::shared_ptr<const RunDirectoryLock> run_lock; // rank 0: RUN/.lock, held while the Trainer lives
+};
+
 class Trainer {
  public:
-  Trainer(TrainerOptions options, TrainerEnvironment environment, std::shared_ptr<Communicator> comm);
-  ~Trainer();
+  Trainer(TrainerOptions options, TrainerEnvironment environment, TrainingParts parts);
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
-  // Receivers of the reports; the built-in ones (metrics log, progress) are added by run() per the options.
-  void add_observer(std::shared_ptr<TrainingObserver> observer);
-  // Scores the validation split zero-shot after each validation-loss pass (none: loss only); its figures go
-  // into ValidationReport::zero_shot.
-  void set_live_validation(std::shared_ptr<LiveValidation> live);
   TrainResult run();
 
  private:
-  struct State;
-  std::unique_ptr<State> s_;
+  struct Boundary {  // the step's all-reduced figures
+    StepReport report;
+    int stop_ranks = 0, stop_signal = 0;
+  };
+  void restore();
+  void load(const std::string& checkpoint);
+  void start();
+  Boundary train_step(data::Loader& loader);
+  void validate();
+  bool validation_due() const;
+  void checkpoint(bool stopping);
+  bool stop(const Boundary& boundary);
+  TrainResult finish();
+  CheckpointSnapshot snapshot() const;
+  void report_checkpoint(const CheckpointReport& report);
+
+  TrainerOptions o_;
+  TrainerEnvironment env_;
+  TrainingParts p_;
+  int rank_ = 0, world_ = 1;
+  LrSchedule schedule_;
+  int64_t total_steps_ = 0;
+  std::string config_yaml_;
+  // Where the run stands.
+  int64_t step_ = 0, position_ = 0, epoch_ = 0, restarts_ = 0, invocation_ = 0, invocation_steps_ = 0;
+  int64_t last_saved_ = -1;  // the step of the newest checkpoint this invocation wrote or resumed from
+  TrainResult result_;
 };
 
 }  // namespace cagcl::trainer

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "common/error.hpp"
 
 namespace cagcl::data::convert {
@@ -50,7 +52,7 @@ std::vector<float> pass(const std::vector<float>& in, const Shape3& shape, int a
   return out;
 }
 
-void check(const Shape3& shape, const Spacing3& from, const Spacing3& to, size_t size) {
+void check_sizes(const Shape3& shape, const Spacing3& from, const Spacing3& to, size_t size) {
   if (static_cast<int64_t>(size) != shape[0] * shape[1] * shape[2]) throw UsageError("resample: size != shape");
   for (int a = 0; a < 3; ++a) {
     if (!(from[a] > 0) || !(to[a] > 0) || !std::isfinite(from[a]) || !std::isfinite(to[a]))
@@ -62,15 +64,28 @@ void check(const Shape3& shape, const Spacing3& from, const Spacing3& to, size_t
 
 Shape3 resampled_shape(const Shape3& shape, const Spacing3& from, const Spacing3& to) {
   Shape3 out{};
+  double voxels = 1;
   for (int a = 0; a < 3; ++a) {
-    out[a] = std::max<int64_t>(1, static_cast<int64_t>(std::llround(static_cast<double>(shape[a]) * from[a] / to[a])));
+    if (!(from[a] > 0) || !(to[a] > 0) || !std::isfinite(from[a]) || !std::isfinite(to[a]))
+      throw UsageError("resample: spacings must be finite and positive");
+    // In doubles first: the product of three large axes, or one huge axis, must be refused before it
+    // overflows an int64 or sizes an allocation.
+    const double n = std::max(1.0, std::round(static_cast<double>(shape[a]) * from[a] / to[a]));
+    voxels *= n;
+    if (!(n <= static_cast<double>(kMaxResampledAxis)) || !(voxels <= static_cast<double>(kMaxResampledVoxels)))
+      throw UsageError(fmt::format(
+          "--spacing {},{},{}: resampling a {}x{}x{} volume of spacing {},{},{} mm gives {:.3g} voxels along an axis "
+          "or {:.3g} in all, over the limits of {} per axis and {} in all; choose a coarser --spacing",
+          to[0], to[1], to[2], shape[0], shape[1], shape[2], from[0], from[1], from[2], n, voxels, kMaxResampledAxis,
+          kMaxResampledVoxels));
+    out[a] = static_cast<int64_t>(n);
   }
   return out;
 }
 
 std::vector<float> resample_linear(const std::vector<float>& volume, const Shape3& shape, const Spacing3& from,
                                    const Spacing3& to) {
-  check(shape, from, to, volume.size());
+  check_sizes(shape, from, to, volume.size());
   const Shape3 target = resampled_shape(shape, from, to);
   // The axis that shrinks most goes first, so later passes touch fewer voxels.
   std::vector<float> v = volume;
@@ -89,7 +104,7 @@ std::vector<float> resample_linear(const std::vector<float>& volume, const Shape
 
 std::vector<uint8_t> resample_nearest(const std::vector<uint8_t>& labels, const Shape3& shape, const Spacing3& from,
                                       const Spacing3& to) {
-  check(shape, from, to, labels.size());
+  check_sizes(shape, from, to, labels.size());
   const Shape3 target = resampled_shape(shape, from, to);
   std::array<std::vector<int64_t>, 3> index;
   for (int a = 0; a < 3; ++a) {

@@ -15,11 +15,11 @@
 namespace cagcl::data::ct_rate {
 namespace {
 
-std::string number(double v) { return fmt::format("{}", v); }
+std::string number_text(double v) { return fmt::format("{}", v); }
 
 std::string python_list(const std::vector<double>& values) {
   std::string s = "[";
-  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + number(values[i]);
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + number_text(values[i]);
   return s + "]";
 }
 
@@ -135,8 +135,8 @@ void CtRateFixtureWriter::add(const Sample& s, int64_t index) {
 
   Split& split = parsed->split == "train" ? train_ : valid_;
   const std::string file = s.name + kNiftiSuffix;
-  split.metadata.push_back({file, "SYNTHETIC", std::to_string(H), std::to_string(W), python_list({dx, dy}), number(dz),
-                            number(intercept), number(slope), "HU", python_list({x0, y0, z0}),
+  split.metadata.push_back({file, "SYNTHETIC", std::to_string(H), std::to_string(W), python_list({dx, dy}), number_text(dz),
+                            number_text(intercept), number_text(slope), "HU", python_list({x0, y0, z0}),
                             python_list({1, 0, 0, 0, col_y, 0})});
   split.reports.push_back({file, "Not given.", "Non-contrast chest CT.", s.findings, s.impression});
   std::vector<std::string> labels = {file};

@@ -30,7 +30,7 @@ uint64_t finding_seed(const ScanPlan& plan, int finding) {
 
 namespace {
 
-bool positive(const ScanPlan& plan, int finding) { return plan.labels[static_cast<size_t>(finding)] != 0; }
+bool finding_is_positive(const ScanPlan& plan, int finding) { return plan.labels[static_cast<size_t>(finding)] != 0; }
 
 // Which lungs a finding affects: one side or both (the report names it).
 Side pick_side(Rng& rng, double p_both) {
@@ -398,7 +398,7 @@ FindingFacts draw_device(Grid& g, const ChestModel& m, Rng& rng) {
 
 void shape_findings(ChestModel& model, const ScanPlan& plan, FindingFactsTable& facts) {
   auto shape = [&](int finding, auto&& draw) {
-    if (!positive(plan, finding)) return;
+    if (!finding_is_positive(plan, finding)) return;
     Rng rng(finding_seed(plan, finding));
     facts[static_cast<size_t>(finding)] = draw(model, rng);
     facts[static_cast<size_t>(finding)].present = true;
@@ -410,7 +410,7 @@ void shape_findings(ChestModel& model, const ScanPlan& plan, FindingFactsTable& 
 
 void draw_findings(Grid& grid, const ChestModel& model, const ScanPlan& plan, FindingFactsTable& facts) {
   auto draw = [&](int finding, auto&& painter) {
-    if (!positive(plan, finding)) return;
+    if (!finding_is_positive(plan, finding)) return;
     Rng rng(finding_seed(plan, finding));
     facts[static_cast<size_t>(finding)] = painter(grid, model, rng);
     facts[static_cast<size_t>(finding)].present = true;

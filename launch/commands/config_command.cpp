@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "launch/commands/command.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl {
 

@@ -24,10 +24,10 @@
 #include "eval/retrieval.hpp"
 #include "eval/volume_embedder.hpp"
 #include "eval/zero_shot_evaluation.hpp"
-#include "launch/comm_options.hpp"
+#include "comm/comm_options.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
-#include "launch/data_options.hpp"
+#include "data/data_options.hpp"
 #include "launch/eval_model.hpp"
 #include "launch/runtime.hpp"
 

@@ -11,13 +11,13 @@
 
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
-#include "launch/comm_options.hpp"
+#include "comm/comm_options.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/synth.hpp"
-#include "launch/config.hpp"
-#include "launch/live_zero_shot.hpp"
-#include "launch/monitoring_options.hpp"
+#include "config/config.hpp"
 #include "launch/runtime.hpp"
+#include "launch/training_assembly.hpp"
+#include "trainer/stop_signal.hpp"
 #include "trainer/trainer.hpp"
 
 namespace cagcl {
@@ -77,6 +77,7 @@ int run_train(const TrainCommandOptions& o) {
   runtime_options.allow_cuda = !o.demo;  // the demo is the CPU demo
   Runtime runtime(nullptr, nullptr, runtime_options);
   return runtime.run_or_abort([&]() -> int {
+    trainer::StopHandlerScope stop_handlers;  // from the start: a SIGUSR1 while the dataset opens must not kill the job
     spdlog::info("{}", runtime.describe());
     auto comm = make_communicator(runtime.device(), comm_options(config.comm));
 
@@ -98,16 +99,7 @@ int run_train(const TrainCommandOptions& o) {
       environment.slurm_restarts = std::atoll(runtime.slurm()->restart_count.c_str());
     }
 
-    trainer::Trainer trainer(options, environment, comm);
-    // ---- observers: every receiver of the step/validation/checkpoint reports is created here. The JSON-lines
-    // metrics log (RUN/metrics.jsonl) and the progress lines are built into the Trainer (TrainerOptions). ----
-    std::vector<std::shared_ptr<trainer::TrainingObserver>> observers;
-    if (auto exporter = make_prometheus_exporter(config.monitoring, runtime.local_rank()))
-      observers.push_back(std::move(exporter));
-    for (auto& observer : observers) trainer.add_observer(observer);
-    // Live zero-shot scoring of the validation split at each validation (eval/'s figures, docs/training.md).
-    if (config.train.val_zero_shot) trainer.set_live_validation(std::make_shared<LiveZeroShot>(config));
-
+    trainer::Trainer trainer(options, environment, assemble_training(options, environment, comm));
     const auto result = trainer.run();
     if (comm->rank() == 0) {
       if (!std::isnan(result.validation_loss))

@@ -29,7 +29,7 @@ Sample big_sample(int seed) {
   return s;
 }
 
-std::filesystem::path write_shard(const TempDir& dir, Compression c, int n) {
+std::filesystem::path write_chunked_shard(const TempDir& dir, Compression c, int n) {
   const auto path = dir / ("shard-" + to_string(c) + ".h5");
   ShardWriter w(path, testing::test_layout(c));
   for (int i = 0; i < n; ++i) w.append(big_sample(i));
@@ -39,7 +39,7 @@ std::filesystem::path write_shard(const TempDir& dir, Compression c, int n) {
 
 void expect_lock_free_equals_reader(Compression c) {
   TempDir dir;
-  ShardReader r(write_shard(dir, c, 2));
+  ShardReader r(write_chunked_shard(dir, c, 2));
   for (int64_t i = 0; i < 2; ++i) testing::expect_same_sample(read_sample_lock_free(r, i), r.read(i));
 }
 
@@ -54,7 +54,7 @@ TEST(ChunkDecoder, LockFreeReadEqualsShardReaderLz4) {
 
 TEST(ChunkDecoder, PipelineOfTheWrittenShardIsUnderstood) {
   TempDir dir;
-  ShardReader r(write_shard(dir, Compression::deflate_shuffle, 1));
+  ShardReader r(write_chunked_shard(dir, Compression::deflate_shuffle, 1));
   h5::Handle d(H5Dopen2(r.file_handle(), "samples/000000/volume", H5P_DEFAULT), H5Dclose);
   h5::Handle dcpl(H5Dget_create_plist(d), H5Pclose);
   const FilterPipeline p = read_pipeline(dcpl);
@@ -68,7 +68,7 @@ TEST(ChunkDecoder, PipelineOfTheWrittenShardIsUnderstood) {
 
 TEST(ChunkDecoder, UnknownPipelineFallsBackToH5Dread) {
   TempDir dir;
-  const auto path = write_shard(dir, Compression::deflate_shuffle, 1);
+  const auto path = write_chunked_shard(dir, Compression::deflate_shuffle, 1);
   const Sample expected = ShardReader(path).read(0);
   {
     // Replace the volume with a contiguous (unfiltered, unchunked) copy, and the anatomy map with a
@@ -96,7 +96,7 @@ TEST(ChunkDecoder, UnknownPipelineFallsBackToH5Dread) {
 
 TEST(ChunkDecoder, CorruptChunkNamesFileAndMember) {
   TempDir dir;
-  const auto path = write_shard(dir, Compression::deflate_shuffle, 1);
+  const auto path = write_chunked_shard(dir, Compression::deflate_shuffle, 1);
   flip_byte(path, chunk_location(path, "samples/000000/volume", 1).first + 20);
   ShardReader r(path);
   testing::expect_error<DataError>([&] { read_sample_lock_free(r, 0); },

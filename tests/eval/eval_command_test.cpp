@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "data/tokenizer.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/safetensors.hpp"
 #include "tests/data/storage_test_util.hpp"

@@ -125,5 +125,21 @@ TEST(ReportWriter, AFailingPlotScriptIsReportedNotFatal) {
   EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
 }
 
+// The plot script runs with an argument vector, not through a shell: a report directory whose name holds quotes
+// and a command must neither run that command nor break the plot step. (`python` here is /bin/true, so the test
+// needs no matplotlib: only how the script is started is at stake.)
+TEST(ReportWriter, AQuoteInTheReportDirectoryRunsNoCommand) {
+  TempDir dir;
+  const auto marker = dir / "injected";
+  const auto out = dir / ("r'; touch '" + marker.filename().string() + "'; '");
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());  // where a shell would have run `touch injected`
+  const auto files = write_report(small_report(), out, {true, "/bin/true"});
+  std::filesystem::current_path(cwd);
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the directory name ran a command";
+  EXPECT_TRUE(files.plots_made) << files.plot_error;
+  EXPECT_TRUE(std::filesystem::exists(out / "report.html"));
+}
+
 }  // namespace
 }  // namespace cagcl::eval

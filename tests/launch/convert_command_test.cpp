@@ -21,9 +21,9 @@ namespace {
 using Outcome = test_support::CommandResult;
 
 // Arguments are built by the tests only (paths under the temp directory), never from user input; stdout + stderr.
-Outcome run(const std::string& command) { return test_support::run_shell(command + " 2>&1"); }
+Outcome run_convert_shell(const std::string& command) { return test_support::run_shell(command + " 2>&1"); }
 
-std::string cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
+std::string quoted_cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
 
 class ConvertCommand : public ::testing::Test {
  protected:
@@ -32,7 +32,7 @@ class ConvertCommand : public ::testing::Test {
            ("cagcl_convert_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const Outcome synth = run(cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
+    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
                           "--valid-fraction 0.34 --seed 3");
     ASSERT_EQ(synth.exit_code, 0) << synth.out;
   }
@@ -46,19 +46,19 @@ class ConvertCommand : public ::testing::Test {
 };
 
 TEST_F(ConvertCommand, ConvertsTheSynthesisedCtRateLayoutAndRerunsAsANoOp) {
-  const Outcome r = run(cagcl() + convert_args("out"));
+  const Outcome r = run_convert_shell(quoted_cagcl() + convert_args("out"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("5 of 5 volume(s) converted into 3 shard(s)"), std::string::npos) << r.out;
   EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 5);
-  const Outcome again = run(cagcl() + convert_args("out"));
+  const Outcome again = run_convert_shell(quoted_cagcl() + convert_args("out"));
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
-  const Outcome inspect = run(cagcl() + " inspect '" + (dir_ / "out").string() + "' --json");
+  const Outcome inspect = run_convert_shell(quoted_cagcl() + " inspect '" + (dir_ / "out").string() + "' --json");
   ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
 }
 
 TEST_F(ConvertCommand, LimitConvertsTheFirstVolumes) {
-  const Outcome r = run(cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
+  const Outcome r = run_convert_shell(quoted_cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 2);
 }
@@ -76,11 +76,11 @@ TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
     }
   }
   const std::string name = victim.substr(0, victim.size() - 7);
-  const Outcome fail = run(cagcl() + convert_args("out"));
+  const Outcome fail = run_convert_shell(quoted_cagcl() + convert_args("out"));
   EXPECT_EQ(fail.exit_code, 3) << fail.out;
   EXPECT_NE(fail.out.find("volume '" + name + "'"), std::string::npos) << fail.out;
   EXPECT_NE(fail.out.find("no mask"), std::string::npos) << fail.out;
-  const Outcome skip = run(cagcl() + convert_args("out2") + " --skip-bad");
+  const Outcome skip = run_convert_shell(quoted_cagcl() + convert_args("out2") + " --skip-bad");
   ASSERT_EQ(skip.exit_code, 0) << skip.out;
   EXPECT_NE(skip.out.find("4 of 5 volume(s) converted"), std::string::npos) << skip.out;
   EXPECT_NE(skip.out.find("skipped '" + name + "'"), std::string::npos) << skip.out;
@@ -88,19 +88,19 @@ TEST_F(ConvertCommand, BadVolumeStopsTheRunUnlessSkipBadThenTheSummaryListsIt) {
 }
 
 TEST_F(ConvertCommand, BadFlagsNameTheFlag) {
-  const Outcome r = run(cagcl() + convert_args("out", "0,1,1"));
+  const Outcome r = run_convert_shell(quoted_cagcl() + convert_args("out", "0,1,1"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--spacing"), std::string::npos) << r.out;
-  const Outcome g = run(cagcl() + convert_args("out") + " --geometry magic");
+  const Outcome g = run_convert_shell(quoted_cagcl() + convert_args("out") + " --geometry magic");
   EXPECT_EQ(g.exit_code, 2);
   EXPECT_NE(g.out.find("--geometry"), std::string::npos) << g.out;
 }
 
 TEST_F(ConvertCommand, TwoRanksUnderMpirunGiveTheSameSamplesAsOne) {
-  if (run("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
-  const Outcome one = run(cagcl() + convert_args("one"));
+  if (run_convert_shell("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
+  const Outcome one = run_convert_shell(quoted_cagcl() + convert_args("one"));
   ASSERT_EQ(one.exit_code, 0) << one.out;
-  const Outcome two = run("mpirun --allow-run-as-root --oversubscribe -np 2 " + cagcl() + convert_args("two"));
+  const Outcome two = run_convert_shell("mpirun --allow-run-as-root --oversubscribe -np 2 " + quoted_cagcl() + convert_args("two"));
   ASSERT_EQ(two.exit_code, 0) << two.out;
   const auto a = data::Dataset::open(dir_ / "one");
   const auto b = data::Dataset::open(dir_ / "two");
@@ -125,7 +125,7 @@ class ConvertRadChestCtCommand : public ::testing::Test {
            ("cagcl_convert_rad_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const Outcome synth = run(cagcl() + " synth --format rad-chestct --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
+    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format rad-chestct --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
                               "--valid-fraction 0.5 --seed 3");
     ASSERT_EQ(synth.exit_code, 0) << synth.out;
     // synth says which --source-spacing its volumes need.
@@ -146,19 +146,19 @@ class ConvertRadChestCtCommand : public ::testing::Test {
 };
 
 TEST_F(ConvertRadChestCtCommand, ExportsNiftiOnTwoRanksThenConvertsWithMasksIntoAnEvaluationOnlyDataset) {
-  if (run("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
+  if (run_convert_shell("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
   const std::string mpirun = "mpirun --allow-run-as-root --oversubscribe -np 2 ";
-  const Outcome exported = run(mpirun + cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
+  const Outcome exported = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
   ASSERT_EQ(exported.exit_code, 0) << exported.out;
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir_ / "nifti")) files += e.path().extension() == ".gz";
   EXPECT_EQ(files, 5);
-  const Outcome again = run(cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
+  const Outcome again = run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("wrote 0 volume(s)"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("kept 5 already there"), std::string::npos) << again.out;
 
-  const Outcome converted = run(mpirun + cagcl() + convert_args() + " --masks '" + raw() + "/totalsegmentator' --out '" +
+  const Outcome converted = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --masks '" + raw() + "/totalsegmentator' --out '" +
                                 (dir_ / "out").string() + "'");
   ASSERT_EQ(converted.exit_code, 0) << converted.out;
   EXPECT_NE(converted.out.find("5 of 5 volume(s) converted into 3 shard(s)"), std::string::npos) << converted.out;
@@ -168,24 +168,24 @@ TEST_F(ConvertRadChestCtCommand, ExportsNiftiOnTwoRanksThenConvertsWithMasksInto
   EXPECT_EQ(ds.manifest().labels.size(), 14u);
 
   // Training on it is refused with the reason; evaluation is what it is for (tests/eval/eval_command_test.cpp).
-  const Outcome train = run(cagcl() + " train --config tiny --data '" + (dir_ / "out").string() + "' --out '" +
+  const Outcome train = run_convert_shell(quoted_cagcl() + " train --config tiny --data '" + (dir_ / "out").string() + "' --out '" +
                             (dir_ / "run").string() + "' --steps 1");
   EXPECT_NE(train.exit_code, 0);
   EXPECT_NE(train.out.find("no report text"), std::string::npos) << train.out;
 }
 
 TEST_F(ConvertRadChestCtCommand, MissingFlagsAndBadSpacingNameTheFlag) {
-  const Outcome no_masks = run(cagcl() + convert_args() + " --out '" + (dir_ / "out").string() + "'");
+  const Outcome no_masks = run_convert_shell(quoted_cagcl() + convert_args() + " --out '" + (dir_ / "out").string() + "'");
   EXPECT_EQ(no_masks.exit_code, 2);
   EXPECT_NE(no_masks.out.find("--masks"), std::string::npos) << no_masks.out;
-  const Outcome both = run(cagcl() + convert_args() + " --export-nifti '" + (dir_ / "n").string() + "' --out '" +
+  const Outcome both = run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "n").string() + "' --out '" +
                            (dir_ / "out").string() + "'");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--export-nifti"), std::string::npos) << both.out;
-  const Outcome spacing = run(cagcl() + convert_args() + " --source-spacing 0,1,1 --export-nifti '" + (dir_ / "n").string() + "'");
+  const Outcome spacing = run_convert_shell(quoted_cagcl() + convert_args() + " --source-spacing 0,1,1 --export-nifti '" + (dir_ / "n").string() + "'");
   EXPECT_EQ(spacing.exit_code, 2);
   EXPECT_NE(spacing.out.find("--source-spacing"), std::string::npos) << spacing.out;
-  const Outcome limit = run(cagcl() + convert_args() + " --limit -1 --export-nifti '" + (dir_ / "n").string() + "'");
+  const Outcome limit = run_convert_shell(quoted_cagcl() + convert_args() + " --limit -1 --export-nifti '" + (dir_ / "n").string() + "'");
   EXPECT_EQ(limit.exit_code, 2);
   EXPECT_NE(limit.out.find("--limit"), std::string::npos) << limit.out;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "n")) << "nothing is written for a bad flag";

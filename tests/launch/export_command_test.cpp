@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 using Result = test_support::CommandResult;
 
-Result run_cagcl(const std::string& args) {
+Result run_export_cagcl(const std::string& args) {
   return test_support::run_shell(std::string("'") + CAGCL_BINARY + "' " + args + " 2>&1");
 }
 
@@ -39,7 +39,7 @@ TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {
                            {{"tau_local", torch::full({}, 0.07)}, {"text.bert.embeddings.LayerNorm.bias", torch::ones({4})}},
                            {{"config_hash", "0123"}});
   const auto out = (dir_ / "exported.safetensors").string();
-  const Result r = run_cagcl("export --checkpoint '" + (dir_ / "step-00000002").string() + "' --out '" + out + "'");
+  const Result r = run_export_cagcl("export --checkpoint '" + (dir_ / "step-00000002").string() + "' --out '" + out + "'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::map<std::string, std::string> metadata;
   const auto tensors = model::read_safetensors(out, metadata);
@@ -49,20 +49,20 @@ TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {
 }
 
 TEST_F(ExportCommandTest, BadCheckpointIsAnErrorNamingIt) {
-  const Result missing = run_cagcl("export --checkpoint '" + (dir_ / "nothing").string() + "' --out '" +
+  const Result missing = run_export_cagcl("export --checkpoint '" + (dir_ / "nothing").string() + "' --out '" +
                                    (dir_ / "x.safetensors").string() + "'");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
   EXPECT_NE(missing.out.find("nothing"), std::string::npos) << missing.out;
   const auto junk = (dir_ / "junk.safetensors").string();
   std::ofstream(junk) << "not safetensors";
-  const Result bad = run_cagcl("export --checkpoint '" + junk + "' --out '" + (dir_ / "x.safetensors").string() + "'");
+  const Result bad = run_export_cagcl("export --checkpoint '" + junk + "' --out '" + (dir_ / "x.safetensors").string() + "'");
   EXPECT_EQ(bad.exit_code, 3) << bad.out;
   EXPECT_NE(bad.out.find("junk.safetensors"), std::string::npos) << bad.out;
   EXPECT_FALSE(fs::exists(dir_ / "x.safetensors"));
 }
 
 TEST_F(ExportCommandTest, HasHelp) {
-  const Result r = run_cagcl("export --help");
+  const Result r = run_export_cagcl("export --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--bert-only"), std::string::npos) << r.out;
 }

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl::model {
 namespace {

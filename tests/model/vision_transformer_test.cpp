@@ -6,7 +6,7 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl::model {
 namespace {

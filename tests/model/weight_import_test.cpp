@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "common/error.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/model_export.hpp"
 
@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kVocab = 50;
+constexpr int64_t kImportVocab = 50;
 
 bool contains(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
@@ -47,9 +47,9 @@ class WeightImportTest : public ::testing::Test {
 
 TEST_F(WeightImportTest, HuggingFaceBertLoadsWithHeadsIgnored) {
   const Config config = load_config("tiny");
-  const auto file = hf_bert_file(config, kVocab);
+  const auto file = hf_bert_file(config, kImportVocab);
   write_safetensors(path("bert.safetensors"), file);
-  BertModel bert(bert_config(config.text, kVocab));
+  BertModel bert(bert_config(config.text, kImportVocab));
   const auto report = load_bert_weights(*bert, path("bert.safetensors"));
   EXPECT_TRUE(report.missing.empty());
   EXPECT_TRUE(report.unexpected.empty());
@@ -63,7 +63,7 @@ TEST_F(WeightImportTest, HuggingFaceBertLoadsWithHeadsIgnored) {
 TEST_F(WeightImportTest, MissingAndUnexpectedKeysAreReported) {
   const Config config = load_config("tiny");
   TensorMap file;
-  BertModel bert(bert_config(config.text, kVocab));
+  BertModel bert(bert_config(config.text, kImportVocab));
   for (const auto& p : bert->named_parameters()) file[p.key()] = torch::zeros(p.value().sizes());  // no prefix
   file.erase("encoder.layer.0.output.dense.bias");
   file["encoder.layer.7.output.dense.bias"] = torch::zeros({config.text.width});
@@ -81,8 +81,8 @@ TEST_F(WeightImportTest, MissingAndUnexpectedKeysAreReported) {
 
 TEST_F(WeightImportTest, ShapeMismatchIsAnErrorNamingTheKeyAndLeavesTheModelAlone) {
   const Config config = load_config("tiny");
-  write_safetensors(path("other_vocab.safetensors"), hf_bert_file(config, kVocab + 1));
-  BertModel bert(bert_config(config.text, kVocab));
+  write_safetensors(path("other_vocab.safetensors"), hf_bert_file(config, kImportVocab + 1));
+  BertModel bert(bert_config(config.text, kImportVocab));
   const auto before = bert->named_parameters()["encoder.layer.0.attention.self.query.weight"].clone();
   try {
     load_bert_weights(*bert, path("other_vocab.safetensors"));
@@ -97,10 +97,10 @@ TEST_F(WeightImportTest, ShapeMismatchIsAnErrorNamingTheKeyAndLeavesTheModelAlon
 
 TEST_F(WeightImportTest, TextWeightsConfigKeyLoadsBertIntoTheModel) {
   Config config = load_config("tiny");
-  const auto file = hf_bert_file(config, kVocab);
+  const auto file = hf_bert_file(config, kImportVocab);
   write_safetensors(path("bert.safetensors"), file);
   config.text.weights = path("bert.safetensors");
-  CagclModel model(config, kVocab);
+  CagclModel model(config, kImportVocab);
   const auto params = model->named_parameters();
   EXPECT_TRUE(torch::equal(params["text.bert.encoder.layer.0.attention.self.key.weight"],
                            file.at("bert.encoder.layer.0.attention.self.key.weight")));
@@ -108,10 +108,10 @@ TEST_F(WeightImportTest, TextWeightsConfigKeyLoadsBertIntoTheModel) {
 
 TEST_F(WeightImportTest, BertRoundTripsThroughLoadAndExport) {
   Config config = load_config("tiny");
-  const auto original = hf_bert_file(config, kVocab);
+  const auto original = hf_bert_file(config, kImportVocab);
   write_safetensors(path("bert.safetensors"), original);
   config.text.weights = path("bert.safetensors");
-  CagclModel model(config, kVocab);
+  CagclModel model(config, kImportVocab);
 
   // What a checkpoint holds: every model parameter under its CagclModel name.
   TensorMap checkpoint;
@@ -145,7 +145,7 @@ TEST_F(WeightImportTest, BertRoundTripsThroughLoadAndExport) {
   Config fresh_config = load_config("tiny");
   fresh_config.train.seed = 99;
   for (const auto& file : {path("model.safetensors"), path("bert_out.safetensors")}) {
-    CagclModel fresh(fresh_config, kVocab);
+    CagclModel fresh(fresh_config, kImportVocab);
     const auto report = load_bert_weights(*fresh->text()->bert(), file);
     EXPECT_TRUE(report.missing.empty()) << file;
     EXPECT_TRUE(report.unexpected.empty()) << file;
@@ -157,14 +157,14 @@ TEST_F(WeightImportTest, BertRoundTripsThroughLoadAndExport) {
 
 TEST_F(WeightImportTest, VisionCheckpointWithAnotherGridIsInterpolated) {
   Config config = load_config("tiny");  // crop 32x64x64, patch 8x16x16: grid 4x4x4
-  CagclModel trained(config, kVocab);
+  CagclModel trained(config, kImportVocab);
   TensorMap checkpoint;
   for (const auto& p : trained->named_parameters()) checkpoint[p.key()] = p.value();
   write_safetensors(path("trained.safetensors"), checkpoint);
 
   config.data.crop = {48, 64, 96};  // grid 6x4x6
   config.train.seed = 5;
-  CagclModel target(config, kVocab);
+  CagclModel target(config, kImportVocab);
   const auto report = load_vision_weights(*target->vision(), path("trained.safetensors"));
   EXPECT_TRUE(report.missing.empty());
   EXPECT_TRUE(report.unexpected.empty());

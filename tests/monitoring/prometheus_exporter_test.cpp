@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
-#include "launch/monitoring_options.hpp"
+#include "monitoring/monitoring_options.hpp"
 #include "tests/monitoring/monitoring_test_util.hpp"
 
 namespace cagcl::monitoring {

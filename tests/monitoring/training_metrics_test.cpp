@@ -17,7 +17,7 @@
 namespace cagcl::monitoring {
 namespace {
 
-trainer::RunInfo run_info(const std::string& job_id = "") {
+trainer::RunInfo metrics_run_info(const std::string& job_id = "") {
   trainer::RunInfo run;
   run.run = "demo";
   run.job_id = job_id;
@@ -45,7 +45,7 @@ double value_of(const std::string& text, const std::string& series) {
 
 TEST(TrainingMetrics, EverySeriesCarriesRankAndRunLabels) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   metrics.record(test_util::sample_step(1));
   const std::string text = exposition(registry);
   int samples = 0;
@@ -63,13 +63,13 @@ TEST(TrainingMetrics, EverySeriesCarriesRankAndRunLabels) {
 
 TEST(TrainingMetrics, SlurmJobIdLabelInsideASlurmJob) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info("4242"));
+  TrainingMetrics metrics(registry, metrics_run_info("4242"));
   EXPECT_NE(exposition(registry).find("slurm_job_id=\"4242\""), std::string::npos);
 }
 
 TEST(TrainingMetrics, EveryDefinedFamilyHasHelpAndTypeOnceReported) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   metrics.record(test_util::sample_step(1));
   // A validation with live zero-shot figures: their families exist only once a run reports them.
   trainer::ValidationReport validation{1, 3.0, 2.0, 1.0};
@@ -92,7 +92,7 @@ TEST(TrainingMetrics, EveryDefinedFamilyHasHelpAndTypeOnceReported) {
 
 TEST(TrainingMetrics, StepReportSetsGaugesAndAccumulatesCountersAndHistograms) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   metrics.record(test_util::sample_step(7));
   auto second = test_util::sample_step(8);
   second.step_seconds = 2.0;
@@ -120,7 +120,7 @@ TEST(TrainingMetrics, StepReportSetsGaugesAndAccumulatesCountersAndHistograms) {
 // The global batch's intact instances by anatomy: the gauge holds the last step, the counter sums the steps.
 TEST(TrainingMetrics, IntactInstancesByAnatomy) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   metrics.record(test_util::sample_step(1));
   auto second = test_util::sample_step(2);
   second.intact_instances = {4, 7, 5, 0};
@@ -136,7 +136,7 @@ TEST(TrainingMetrics, IntactInstancesByAnatomy) {
 
 TEST(TrainingMetrics, IntactCountsThatDoNotMatchTheAnatomiesAreAnError) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   auto step = test_util::sample_step(1);
   step.intact_instances = {1, 2};
   EXPECT_THROW(metrics.record(step), Error);
@@ -144,7 +144,7 @@ TEST(TrainingMetrics, IntactCountsThatDoNotMatchTheAnatomiesAreAnError) {
 
 TEST(TrainingMetrics, ValidationAndCheckpointSeriesAppearOnlyOnceReported) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   const std::string before = exposition(registry);
   EXPECT_EQ(before.find("cagcl_validation_loss"), std::string::npos);
   EXPECT_EQ(before.find("cagcl_checkpoint_last_success_timestamp_seconds"), std::string::npos);
@@ -164,7 +164,7 @@ TEST(TrainingMetrics, ValidationAndCheckpointSeriesAppearOnlyOnceReported) {
 
 TEST(TrainingMetrics, ZeroShotSeriesAppearWithTheFirstScoredValidation) {
   prometheus::Registry registry;
-  TrainingMetrics metrics(registry, run_info());
+  TrainingMetrics metrics(registry, metrics_run_info());
   metrics.record(trainer::ValidationReport{3, 3.0, 2.0, 1.0});
   EXPECT_EQ(exposition(registry).find("cagcl_validation_zero_shot_auc"), std::string::npos);
   trainer::ValidationReport r{6, 3.0, 2.0, 1.0};
@@ -191,7 +191,7 @@ TEST(TrainingMetrics, ZeroShotSeriesAppearWithTheFirstScoredValidation) {
 TEST(TrainingMetrics, ExpositionPassesPromtoolCheckMetrics) {
   if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool missing (Debian package prometheus)";
   test_util::TempDir dir;
-  auto run = run_info("77");
+  auto run = metrics_run_info("77");
   run.run = "odd \"name\" with \\ backslash";
   prometheus::Registry registry;
   TrainingMetrics metrics(registry, run);

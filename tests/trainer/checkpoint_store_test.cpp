@@ -162,6 +162,56 @@ TEST_F(CheckpointStoreTest, BackgroundSaveCommitsOnlyWhenFinished) {
   verify_checkpoint(step_dir(2));
 }
 
+// A kill during a save leaves a step directory without a manifest. Resuming must delete it, not keep it as
+// ".damaged" forever: each pre-emption would leak a checkpoint's worth of disk.
+TEST_F(CheckpointStoreTest, SetAsideRemovesAnUnfinishedSaveAndKeepsACommittedOne) {
+  {
+    CheckpointStore store(run_, comm_, 5);
+    store.save(snapshot(1));
+    store.save(snapshot(2));
+  }
+  fs::create_directories(step_dir(3));
+  std::ofstream(step_dir(3) / kModelFileName) << "half a model";
+  const auto moved = set_aside_checkpoints_after(run_ / "checkpoints", 1);
+  EXPECT_FALSE(fs::exists(step_dir(3))) << "the unfinished save is still there";
+  fs::path damaged2 = step_dir(2);
+  damaged2 += ".damaged";
+  EXPECT_TRUE(fs::exists(damaged2)) << "a committed newer step is set aside, not deleted";
+  for (const auto& entry : fs::directory_iterator(run_ / "checkpoints"))
+    EXPECT_EQ(entry.path().filename().string().rfind(step_dir_name(3), 0), std::string::npos) << entry.path();
+  EXPECT_EQ(latest(), step_dir_name(1));
+}
+
+// Set-aside directories are bounded: only the newest kKeepDamagedCheckpoints stay.
+TEST_F(CheckpointStoreTest, OnlyTheNewestDamagedDirectoriesAreKept) {
+  for (int64_t round = 0; round < 5; ++round) {
+    {
+      CheckpointStore store(run_, comm_, 10);
+      store.save(snapshot(10 * round + 1));
+      store.save(snapshot(10 * round + 2));
+    }
+    set_aside_checkpoints_after(run_ / "checkpoints", 10 * round + 1);
+  }
+  int64_t damaged = 0;
+  for (const auto& entry : fs::directory_iterator(run_ / "checkpoints"))
+    if (entry.path().filename().string().find(".damaged") != std::string::npos) ++damaged;
+  EXPECT_EQ(damaged, kKeepDamagedCheckpoints);
+  fs::path newest = step_dir(42);
+  newest += ".damaged";
+  EXPECT_TRUE(fs::exists(newest));
+}
+
+// Pruning keeps the newest K committed checkpoints: a step directory without a manifest takes no slot (and goes).
+TEST_F(CheckpointStoreTest, PruningDoesNotCountDirectoriesWithoutAManifest) {
+  CheckpointStore store(run_, comm_, 2);
+  store.save(snapshot(1));
+  fs::create_directories(step_dir(2));  // an unfinished save of an earlier invocation
+  store.save(snapshot(3));
+  EXPECT_TRUE(fs::exists(step_dir(1) / kCheckpointManifestName)) << "the older committed checkpoint was pruned";
+  EXPECT_FALSE(fs::exists(step_dir(2)));
+  EXPECT_TRUE(fs::exists(step_dir(3) / kCheckpointManifestName));
+}
+
 TEST(CheckpointManifest, RejectsFieldsThatDoNotFit) {
   CheckpointManifest m;
   m.world_size = 2;

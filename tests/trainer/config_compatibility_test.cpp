@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "trainer/config_compatibility.hpp"
 
 namespace cagcl::trainer {

@@ -15,7 +15,7 @@
 namespace cagcl::trainer {
 namespace {
 
-RunInfo run_info(int64_t invocation) {
+RunInfo log_run_info(int64_t invocation) {
   RunInfo run;
   run.run = "demo";
   run.invocation = invocation;
@@ -33,7 +33,7 @@ StepReport step_report(int64_t step) {
 }
 
 TEST(MetricsLog, StepLineNamesIntactInstancesByAnatomyAndCarriesTheInvocation) {
-  const auto j = to_json(step_report(3), run_info(2));
+  const auto j = to_json(step_report(3), log_run_info(2));
   EXPECT_EQ(j.at("event"), "step");
   EXPECT_EQ(j.at("step"), 3);
   EXPECT_EQ(j.at("invocation"), 2);
@@ -44,7 +44,7 @@ TEST(MetricsLog, StepLineRefusesCountsThatDoNotMatchTheAnatomies) {
   auto r = step_report(3);
   r.intact_instances.pop_back();
   try {
-    to_json(r, run_info(1));
+    to_json(r, log_run_info(1));
     FAIL() << "3 counts for 4 anatomies were accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("3 intact-instance counts for 4 anatomies"), std::string::npos) << e.what();
@@ -56,7 +56,7 @@ TEST(MetricsLog, EveryLineCarriesTheInvocation) {
   const auto path = dir / "metrics.jsonl";
   {
     MetricsLog log(path);
-    log.on_start(run_info(4));
+    log.on_start(log_run_info(4));
     log.on_step(step_report(1));
     log.on_validation(ValidationReport{1, 3.0, 2.0, 1.0});
     log.on_checkpoint(CheckpointReport{1, true, 0.5, 100, 1.7e9});
@@ -76,7 +76,7 @@ TEST(MetricsLog, EveryLineCarriesTheInvocation) {
 // with scoring off the line has no "zero_shot" at all.
 TEST(MetricsLog, ValidationLineCarriesTheZeroShotFiguresWhenScored) {
   ValidationReport off{3, 3.0, 2.0, 1.0};
-  EXPECT_FALSE(to_json(off, run_info(1)).contains("zero_shot"));
+  EXPECT_FALSE(to_json(off, log_run_info(1)).contains("zero_shot"));
   ValidationReport on = off;
   ZeroShotFigures z;
   z.families = {"fvlm", "ctclip"};
@@ -84,7 +84,7 @@ TEST(MetricsLog, ValidationLineCarriesTheZeroShotFiguresWhenScored) {
   z.macro_auc_mean = 0.65, z.template_sd = 0.05, z.collapse_index = 0.3;
   z.recall_at_1 = std::nan(""), z.recall_at_5 = 0.5, z.recall_at_10 = 1.0;
   on.zero_shot = z;
-  const auto j = to_json(on, run_info(1)).at("zero_shot");
+  const auto j = to_json(on, log_run_info(1)).at("zero_shot");
   EXPECT_EQ(j.at("macro_auc"), (nlohmann::json{{"fvlm", 0.7}, {"ctclip", 0.6}}));
   EXPECT_EQ(j.at("macro_auc_mean"), 0.65);
   EXPECT_EQ(j.at("template_sd"), 0.05);
@@ -97,7 +97,7 @@ TEST(MetricsLog, ValidationLineCarriesTheZeroShotFiguresWhenScored) {
 TEST(MetricsLog, StartLineListsTheAnatomies) {
   test_support::TempDir dir;
   const auto path = dir / "metrics.jsonl";
-  MetricsLog(path).on_start(run_info(1));
+  MetricsLog(path).on_start(log_run_info(1));
   std::ifstream in(path);
   std::string line;
   ASSERT_TRUE(std::getline(in, line));

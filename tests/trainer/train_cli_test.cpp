@@ -69,7 +69,7 @@ std::vector<std::string> mpirun(int np, std::vector<std::string> args) {
 
 fs::path work_root() { return fs::path(CAGCL_TEST_WORK_DIR) / "train_cli"; }
 
-Run run(const std::vector<std::string>& argv, const std::string& name, const std::vector<std::string>& env = {}) {
+Run run_train_cli(const std::vector<std::string>& argv, const std::string& name, const std::vector<std::string>& env = {}) {
   const auto log = work_root() / (name + ".log");
   return wait_for(spawn(argv, log, env), log);
 }
@@ -126,11 +126,11 @@ const fs::path& reference() {
   if (!fs::exists(work_root() / "reference.done")) {
     fs::remove_all(work_root() / "data");
     fs::remove_all(ref);
-    const auto synth = run({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes", "16", "--shards",
+    const auto synth = run_train_cli({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes", "16", "--shards",
                             "2", "--size", "32x64x64", "--seed", "7"},
                            "synth");
     EXPECT_EQ(synth.exit_code, 0) << synth.output;
-    const auto r = run(mpirun(2, tiny(ref)), "reference");
+    const auto r = run_train_cli(mpirun(2, tiny(ref)), "reference");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     if (r.exit_code == 0) std::ofstream(work_root() / "reference.done") << "ok\n";
   }
@@ -212,9 +212,9 @@ void expect_figure(const nlohmann::json& v, double lo, const std::string& where)
 TEST(TrainCli, LiveZeroShotScoringLeavesTheWeightsBitIdentical) {
   reference();  // the shared dataset
   const auto on = fresh("zero_shot_on"), off = fresh("zero_shot_off");
-  const auto r_on = run(mpirun(2, tiny(on, {"--steps", "3", "--set", "train.val_zero_shot=true"})), "zero_shot_on");
+  const auto r_on = run_train_cli(mpirun(2, tiny(on, {"--steps", "3", "--set", "train.val_zero_shot=true"})), "zero_shot_on");
   ASSERT_EQ(r_on.exit_code, 0) << r_on.output;
-  const auto r_off = run(mpirun(2, tiny(off, {"--steps", "3", "--set", "train.val_zero_shot=false"})), "zero_shot_off");
+  const auto r_off = run_train_cli(mpirun(2, tiny(off, {"--steps", "3", "--set", "train.val_zero_shot=false"})), "zero_shot_off");
   ASSERT_EQ(r_off.exit_code, 0) << r_off.output;
   ASSERT_EQ(latest(on), "step-00000003");
   ASSERT_EQ(latest(off), "step-00000003");
@@ -246,10 +246,10 @@ TEST(TrainCli, LiveZeroShotScoringLeavesTheWeightsBitIdentical) {
 TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
   const auto& ref = reference();
   const auto out = fresh("stop_resume");
-  const auto first = run(mpirun(2, tiny(out, {"--stop-after-steps", "2"})), "stop_resume_1");
+  const auto first = run_train_cli(mpirun(2, tiny(out, {"--stop-after-steps", "2"})), "stop_resume_1");
   ASSERT_EQ(first.exit_code, 5) << first.output;
   EXPECT_EQ(latest(out), "step-00000002");
-  const auto second = run(mpirun(2, tiny(out, {"--resume", "auto"})), "stop_resume_2");
+  const auto second = run_train_cli(mpirun(2, tiny(out, {"--resume", "auto"})), "stop_resume_2");
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(losses(out), losses(ref));  // exact: every step's loss, bit for bit
   EXPECT_EQ(model_sha(out, "step-00000006"), model_sha(ref, "step-00000006"));
@@ -273,11 +273,11 @@ TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
 TEST(TrainCli, RankKilledInTheMiddleOfACheckpointResumesFromThePreviousOne) {
   const auto& ref = reference();
   const auto out = fresh("killed");
-  const auto crashed = run(mpirun(2, tiny(out)), "killed_1", {"CAGCL_DEBUG_KILL_IN_CHECKPOINT=1:6"});
+  const auto crashed = run_train_cli(mpirun(2, tiny(out)), "killed_1", {"CAGCL_DEBUG_KILL_IN_CHECKPOINT=1:6"});
   ASSERT_NE(crashed.exit_code, 0) << crashed.output;
   EXPECT_EQ(latest(out), "step-00000003");
   EXPECT_FALSE(fs::exists(out / "checkpoints" / "step-00000006" / "manifest.json"));
-  const auto resumed = run(mpirun(2, tiny(out, {"--resume", "auto"})), "killed_2");
+  const auto resumed = run_train_cli(mpirun(2, tiny(out, {"--resume", "auto"})), "killed_2");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos)
       << resumed.output;
@@ -290,7 +290,7 @@ TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
   const auto shard = out / "checkpoints" / "step-00000006" / "optimizer-rank-00001-of-00002.safetensors";
   overwrite(shard, fs::file_size(shard) / 2, "\x55\xaa");
   // A longer schedule, so that there is work left after the fallback to step 3.
-  const auto r = run(mpirun(2, tiny(out, {"--resume", "auto", "--steps", "7"})), "corrupt");
+  const auto r = run_train_cli(mpirun(2, tiny(out, {"--resume", "auto", "--steps", "7"})), "corrupt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("SHA-256 differs"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("optimizer-rank-00001-of-00002.safetensors"), std::string::npos) << r.output;
@@ -307,13 +307,13 @@ TEST(TrainCli, ExportOfARunSkipsADamagedNewestCheckpoint) {
   const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
   overwrite(model, fs::file_size(model) - 4, "\x55");
   const auto exported = work_root() / "export_damaged.safetensors";
-  const auto r = run({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()}, "export_damaged");
+  const auto r = run_train_cli({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()}, "export_damaged");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("model.safetensors: SHA-256 differs"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find((out / "checkpoints" / "step-00000003" / "model.safetensors").string()), std::string::npos)
       << r.output;
   // A step directory named explicitly must verify: no silent substitute.
-  const auto named = run({CAGCL_BINARY, "export", "--checkpoint", (out / "checkpoints" / "step-00000006").string(), "--out",
+  const auto named = run_train_cli({CAGCL_BINARY, "export", "--checkpoint", (out / "checkpoints" / "step-00000006").string(), "--out",
                           exported.string()},
                          "export_damaged_named");
   EXPECT_EQ(named.exit_code, 3) << named.output;
@@ -325,7 +325,7 @@ TEST(TrainCli, EvalOfARunSkipsADamagedNewestCheckpointOnce) {
   const auto out = copy_of_reference("eval_damaged");
   const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
   overwrite(model, fs::file_size(model) - 4, "\x55");
-  const auto r = run({CAGCL_BINARY, "eval", "--run", out.string(), "--data", (work_root() / "data").string(), "--split",
+  const auto r = run_train_cli({CAGCL_BINARY, "eval", "--run", out.string(), "--data", (work_root() / "data").string(), "--split",
                       "all", "--limit", "4", "--templates", "fvlm", "--bootstrap", "10", "--no-plots", "--threads", "1",
                       "--out", (work_root() / "eval_damaged_report").string()},
                      "eval_damaged");
@@ -343,7 +343,7 @@ TEST(TrainCli, EvalOfARunSkipsADamagedNewestCheckpointOnce) {
 void expect_resume_on(int np, int batch, const std::string& name) {
   const auto& ref = reference();
   const auto out = fresh(name);
-  const auto r = run(mpirun(np, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
+  const auto r = run_train_cli(mpirun(np, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
                                            "train.batch_size=" + std::to_string(batch)})),
                      name);
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -359,7 +359,7 @@ TEST(TrainCli, ResumesTwoRankCheckpointOnFourRanks) { expect_resume_on(4, 1, "re
 TEST(TrainCli, Zero1GivesTheLossesOfPlainAdamW) {
   const auto& ref = reference();
   const auto out = fresh("zero1");
-  const auto r = run(mpirun(2, tiny(out, {"--set", "train.zero1=true"})), "zero1");
+  const auto r = run_train_cli(mpirun(2, tiny(out, {"--set", "train.zero1=true"})), "zero1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto mine = losses(out), theirs = losses(ref);
   ASSERT_EQ(mine.size(), theirs.size());
@@ -390,7 +390,7 @@ TEST(TrainCli, SigusrStopsAtAStepBoundaryWithACheckpointAndExitCode5) {
 TEST(TrainCli, ResumeWithAnotherModelShapeIsRefusedNamingTheKey) {
   const auto& ref = reference();
   const auto out = fresh("shape");
-  const auto r = run(mpirun(2, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
+  const auto r = run_train_cli(mpirun(2, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
                                           "vision.depth=3", "--set", "vision.return_layers=[1,3]"})),
                      "shape");
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -399,7 +399,7 @@ TEST(TrainCli, ResumeWithAnotherModelShapeIsRefusedNamingTheKey) {
 
 TEST(TrainCli, FreshRunRefusesARunDirectoryWithCheckpoints) {
   const auto& ref = reference();
-  const auto r = run({CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", ref.string()},
+  const auto r = run_train_cli({CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", ref.string()},
                      "refuse");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--resume auto"), std::string::npos) << r.output;

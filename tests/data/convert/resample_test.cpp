@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error.hpp"
 #include "data/convert/anatomy_crop.hpp"
 
 namespace cagcl::data::convert {
@@ -48,6 +49,27 @@ TEST(Resample, NearestKeepsLabelValuesAndPicksTheClosestVoxel) {
             (std::vector<uint8_t>{0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5}));
   // Twice the spacing: 0 2 4.
   EXPECT_EQ(resample_nearest(l, shape, {1, 1, 1}, {1, 1, 2}), (std::vector<uint8_t>{0, 2, 4}));
+}
+
+// A tiny target spacing (e.g. `--spacing 0.001,0.001,0.001`) must be refused before anything is allocated, with
+// an error naming the flag: the grid is bounded, and the int64 voxel product can no longer overflow.
+TEST(Resample, ATargetGridOverTheVoxelLimitIsRefusedNamingTheSpacingFlag) {
+  const Shape3 shape{100, 512, 512};
+  const Spacing3 from{1.5, 0.7, 0.7};
+  for (const double tiny : {0.001, 1e-9, 1e-300}) {
+    const Spacing3 to{tiny, tiny, tiny};
+    try {
+      (void)resampled_shape(shape, from, to);
+      FAIL() << "a target spacing of " << tiny << " mm was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("--spacing"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(resample_nearest(std::vector<uint8_t>(static_cast<size_t>(2 * 2 * 2)), {2, 2, 2}, {1, 1, 1},
+                                {1e-6, 1e-6, 1e-6}),
+               UsageError);
+  // The limit leaves real CT grids alone: CT-RATE at 0.75 mm in-plane and 1.5 mm slices.
+  EXPECT_NO_THROW((void)resampled_shape({300, 512, 512}, {1.0, 0.7, 0.7}, {1.5, 0.75, 0.75}));
 }
 
 TEST(AnatomyCrop, BoxIsTheLabelledExtentPlusMarginClippedToTheVolume) {

@@ -32,7 +32,7 @@ Matrix4 test_affine() {
   return a;
 }
 
-std::vector<int16_t> ramp(size_t n) {
+std::vector<int16_t> nifti_ramp(size_t n) {
   std::vector<int16_t> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<int16_t>(static_cast<int>(i * 37 % 4000) - 1024);
   return v;
@@ -50,7 +50,7 @@ TEST(NiftiImage, GzipRoundTripKeepsVoxelsSpacingAndBothTransforms) {
     spec.dims = {7, 5, 3};
     spec.type = VoxelType::i16;
     spec.affine = test_affine();
-    const auto voxels = ramp(7 * 5 * 3);
+    const auto voxels = nifti_ramp(7 * 5 * 3);
     write_nifti(dir.path / name, spec, voxels.data());
     const NiftiImage image = NiftiImage::read(dir.path / name);
     const NiftiHeader& h = image.header();
@@ -113,7 +113,7 @@ TEST(NiftiImage, CorruptGzipIsADataErrorNamingTheFile) {
   TempDir dir;
   NiftiWriteSpec spec;
   spec.dims = {64, 64, 16};
-  const auto voxels = ramp(64 * 64 * 16);
+  const auto voxels = nifti_ramp(64 * 64 * 16);
   const auto path = dir.path / "corrupt.nii.gz";
   write_nifti(path, spec, voxels.data());
   {
@@ -136,7 +136,7 @@ TEST(NiftiImage, TruncatedFileIsADataError) {
   TempDir dir;
   NiftiWriteSpec spec;
   spec.dims = {32, 32, 8};
-  const auto voxels = ramp(32 * 32 * 8);
+  const auto voxels = nifti_ramp(32 * 32 * 8);
   const auto path = dir.path / "short.nii";
   write_nifti(path, spec, voxels.data());
   std::filesystem::resize_file(path, 352 + 1000);
@@ -155,7 +155,7 @@ TEST(NiftiImage, SizesBeyondTheLimitsAreRejectedBeforeReadingVoxels) {
   TempDir dir;
   NiftiWriteSpec spec;
   spec.dims = {9, 2, 2};
-  const auto voxels = ramp(36);
+  const auto voxels = nifti_ramp(36);
   write_nifti(dir.path / "wide.nii.gz", spec, voxels.data());
   NiftiLimits limits;
   limits.max_dim = 8;

@@ -13,7 +13,7 @@
 namespace cagcl::data::npz {
 namespace {
 
-std::vector<int16_t> ramp(size_t n) {
+std::vector<int16_t> npz_ramp(size_t n) {
   std::vector<int16_t> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<int16_t>(static_cast<int>(i * 37 % 4096) - 1024);
   return v;
@@ -38,7 +38,7 @@ void flip_byte(const std::filesystem::path& path, std::streamoff at) {
 
 TEST(NpzArchive, WrittenArchivesReadBackCompressedOrStored) {
   test_support::TempDir dir;
-  const auto values = ramp(4 * 5 * 6);
+  const auto values = npz_ramp(4 * 5 * 6);
   for (const bool compress : {true, false}) {
     const auto path = dir / (compress ? "c.npz" : "s.npz");
     write_npz(path, {{"ct", npy_bytes(NpyType::i16, {4, 5, 6}, values.data())}, {"other", npy_bytes(NpyType::i16, {1}, values.data())}},
@@ -69,7 +69,7 @@ TEST(NpzArchive, ArchivesWrittenByNumpyAreRead) {
   }
   const auto made = test_support::run_shell("/usr/bin/python3 '" + (dir / "make.py").string() + "' '" + dir.path().string() + "' 2>&1");
   if (made.exit_code != 0) GTEST_SKIP() << "Debian's python3-numpy is not available: " << made.out;
-  const auto values = ramp(3 * 4 * 5);
+  const auto values = npz_ramp(3 * 4 * 5);
   for (const char* name : {"c.npz", "s.npz"}) {
     SCOPED_TRACE(name);
     const NpyArray a = NpzArchive::open(dir / name).read("ct");
@@ -85,7 +85,7 @@ TEST(NpzArchive, ArchivesWrittenByNumpyAreRead) {
 
 TEST(NpzArchive, DamagedArchivesAreDataErrorsNamingFileAndArray) {
   test_support::TempDir dir;
-  const auto values = ramp(16 * 16 * 16);
+  const auto values = npz_ramp(16 * 16 * 16);
   const std::string npy = npy_bytes(NpyType::i16, {16, 16, 16}, values.data());
   for (const bool compress : {true, false}) {
     SCOPED_TRACE(compress ? "deflated" : "stored");

@@ -12,7 +12,7 @@
 #include "data/loader.hpp"
 #include "data/phantom/phantom.hpp"
 #include "data/sampler.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl::data::phantom::testing {
 namespace {

@@ -72,7 +72,7 @@ std::vector<int64_t> split(int world_size) {
   return sizes;
 }
 
-Instances embed(TinyModel& model, const GlobalBatch& g, int64_t begin, int64_t count) {
+Instances embed_rows(TinyModel& model, const GlobalBatch& g, int64_t begin, int64_t count) {
   const auto norm = F::NormalizeFuncOptions().dim(1);
   return {F::normalize(model.image->forward(g.image_in.narrow(0, begin, count)), norm),
           F::normalize(model.text->forward(g.text_in.narrow(0, begin, count)), norm), g.anatomy.narrow(0, begin, count),
@@ -93,14 +93,14 @@ void expect_distributed_equals_single_process(const LossConfig& options, torch::
   GradSyncOptions sync_options;
   sync_options.reduction = GradReduction::sum;
   GradSync sync(comm, model.parameters(), sync_options);
-  const auto terms = ca_gcl_loss(comm, embed(model, g, begin, sizes[comm->rank()]), model.tau_local, model.tau_global, options);
+  const auto terms = ca_gcl_loss(comm, embed_rows(model, g, begin, sizes[comm->rank()]), model.tau_local, model.tau_global, options);
   terms.total.backward();
   sync.finish();
   const auto values = reduce_loss_values(*comm, terms);
 
   // Single process: the whole batch, world of one.
   TinyModel reference(dtype);
-  const auto full = ca_gcl_loss(std::make_shared<SelfCommunicator>(), embed(reference, g, 0, kInstances),
+  const auto full = ca_gcl_loss(std::make_shared<SelfCommunicator>(), embed_rows(reference, g, 0, kInstances),
                                 reference.tau_local, reference.tau_global, options);
   full.total.backward();
 

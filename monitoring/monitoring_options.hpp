@@ -4,7 +4,7 @@
 #include <memory>
 #include <optional>
 
-#include "launch/config.hpp"
+#include "config/config.hpp"
 #include "monitoring/prometheus_exporter.hpp"
 
 namespace cagcl {

@@ -1,4 +1,4 @@
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,6 +84,16 @@ TEST(Config, BadValuesAreErrorsNamingTheKeyPath) {
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.precision=fp8"}); }).find("one of: fp32, bf16"), std::string::npos);
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"augment.p_keep=1.5"}); }).find("'augment.p_keep'"), std::string::npos);
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.lr"}); }).find("expected key.path=value"), std::string::npos);
+}
+
+// A failure timeout so large that a deadline computed from it overflows would make every collective fail at once.
+TEST(Config, AFailureTimeoutBeyondAWeekIsRefusedNamingTheKey) {
+  for (const char* value : {"1e300", "1e12", "604801"})
+    EXPECT_NE(usage_error_of([&] { load_config("tiny", {std::string("comm.failure_timeout_s=") + value}); })
+                  .find("'comm.failure_timeout_s'"),
+              std::string::npos)
+        << value;
+  EXPECT_NO_THROW(load_config("tiny", {"comm.failure_timeout_s=604800"}));
 }
 
 TEST(Config, CrossFieldChecksNameTheKey) {

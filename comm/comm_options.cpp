@@ -1,6 +1,6 @@
 #include <torch/torch.h>
 
-#include "launch/comm_options.hpp"
+#include "comm/comm_options.hpp"
 
 namespace cagcl {
 

@@ -1,4 +1,4 @@
-#include "launch/monitoring_options.hpp"
+#include "monitoring/monitoring_options.hpp"
 
 #include "common/error.hpp"
 

@@ -6,7 +6,7 @@
 #include "common/error.hpp"
 #include "data/dataset_writer.hpp"
 #include "data/vocab_builder.hpp"
-#include "launch/data_options.hpp"
+#include "data/data_options.hpp"
 
 namespace cagcl {
 namespace {

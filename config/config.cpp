@@ -1,4 +1,4 @@
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -238,7 +238,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("comm.debug_sequence", c.comm.debug_sequence,
              "check before every collective that all ranks call the same one (slow; for debugging)"),
       scalar("comm.failure_timeout_s", c.comm.failure_timeout_s,
-             "a collective not complete after this many seconds ends the job", positive()),
+             "a collective not complete after this many seconds ends the job (at most a week)",
+             in_range(1e-3, 604800)),
       scalar("monitoring.address", c.monitoring.address, "interface the Prometheus /metrics endpoint listens on"),
       scalar("monitoring.port_base", c.monitoring.port_base,
              "a rank serves /metrics on port_base + its local rank; 0 = no exporter", in_range(0, 65535)),

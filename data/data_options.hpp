@@ -7,7 +7,7 @@
 #include "data/loader.hpp"
 #include "data/sampler.hpp"
 #include "data/text_pipeline.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl {
 

@@ -3,7 +3,7 @@
 // layer itself does not depend on the configuration format.
 #include "comm/communicator.hpp"
 #include "comm/grad_sync.hpp"
-#include "launch/config.hpp"
+#include "config/config.hpp"
 
 namespace cagcl {
 

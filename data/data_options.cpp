@@ -1,6 +1,6 @@
 #include <torch/torch.h>
 
-#include "launch/data_options.hpp"
+#include "data/data_options.hpp"
 
 #include <memory>
 
