@@ -52,12 +52,9 @@ std::vector<float> pass(const std::vector<float>& in, const Shape3& shape, int a
   return out;
 }
 
-void check_sizes(const Shape3& shape, const Spacing3& from, const Spacing3& to, size_t size) {
+// The spacings are checked by resampled_shape, which every resampling calls first.
+void check_sizes(const Shape3& shape, size_t size) {
   if (static_cast<int64_t>(size) != shape[0] * shape[1] * shape[2]) throw UsageError("resample: size != shape");
-  for (int a = 0; a < 3; ++a) {
-    if (!(from[a] > 0) || !(to[a] > 0) || !std::isfinite(from[a]) || !std::isfinite(to[a]))
-      throw UsageError("resample: spacings must be finite and positive");
-  }
 }
 
 }  // namespace
@@ -85,7 +82,7 @@ Shape3 resampled_shape(const Shape3& shape, const Spacing3& from, const Spacing3
 
 std::vector<float> resample_linear(const std::vector<float>& volume, const Shape3& shape, const Spacing3& from,
                                    const Spacing3& to) {
-  check_sizes(shape, from, to, volume.size());
+  check_sizes(shape, volume.size());
   const Shape3 target = resampled_shape(shape, from, to);
   // The axis that shrinks most goes first, so later passes touch fewer voxels.
   std::vector<float> v = volume;
@@ -104,7 +101,7 @@ std::vector<float> resample_linear(const std::vector<float>& volume, const Shape
 
 std::vector<uint8_t> resample_nearest(const std::vector<uint8_t>& labels, const Shape3& shape, const Spacing3& from,
                                       const Spacing3& to) {
-  check_sizes(shape, from, to, labels.size());
+  check_sizes(shape, labels.size());
   const Shape3 target = resampled_shape(shape, from, to);
   std::array<std::vector<int64_t>, 3> index;
   for (int a = 0; a < 3; ++a) {
