@@ -40,11 +40,9 @@ inline void synthesize_if_missing(const DatasetArgs& args, const std::array<int6
   data::phantom::PhantomOptions options;
   options.size = size;
   const auto plans = data::phantom::plan_cohort(args.synthesize, options);
-  data::DatasetWriter writer(args.dir,
-                             {data::default_anatomies(), data::ct_rate_labels(),
-                              data::compression_from_string(args.compression), 0},
-                             args.synthesize, std::min(args.synthesize, 2),
-                             {{"command", command + " --synthesize"}, {"n", args.synthesize}});
+  data::DatasetWriter writer(
+      args.dir, {data::default_anatomies(), data::ct_rate_labels(), data::compression_from_string(args.compression), 0},
+      args.synthesize, std::min(args.synthesize, 2), {{"command", command + " --synthesize"}, {"n", args.synthesize}});
   for (const auto& plan : plans) writer.append(data::phantom::render(plan, options));
   writer.finish();
 }

@@ -4,8 +4,8 @@
 // slowest rank's mean over the iterations. Prints a table and one JSON line.
 #include <torch/torch.h>
 
-#include <CLI/CLI.hpp>
 #include <mpi.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -64,9 +64,7 @@ int main(int argc, char** argv) {
           {"all_gather", [&] { comm.all_gather_async(small, big)->wait(); },
            [&] { MPI_Allgather(small.data_ptr(), cs, MPI_FLOAT, big.data_ptr(), cs, MPI_FLOAT, MPI_COMM_WORLD); }},
           {"reduce_scatter", [&] { comm.reduce_scatter_async(big, small, ReduceOp::sum)->wait(); },
-           [&] {
-             MPI_Reduce_scatter_block(big.data_ptr(), small.data_ptr(), cs, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-           }},
+           [&] { MPI_Reduce_scatter_block(big.data_ptr(), small.data_ptr(), cs, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); }},
       };
       for (const auto& c : cases) {
         // Interleave ours and raw twice and keep each one's best: the machine is shared and noisy.
@@ -79,8 +77,11 @@ int main(int argc, char** argv) {
         const double ours_gbps = b / ours / 1e9, raw_gbps = b / raw / 1e9;
         if (comm.rank() == 0)
           std::printf("%-15s %12.0f %10.2f %10.2f %7.0f%%\n", c.op, b, ours_gbps, raw_gbps, 100 * ours_gbps / raw_gbps);
-        results.push_back({{"op", c.op}, {"bytes", static_cast<int64_t>(b)}, {"ours_gbps", ours_gbps},
-                           {"mpi_gbps", raw_gbps}, {"ratio", ours_gbps / raw_gbps}});
+        results.push_back({{"op", c.op},
+                           {"bytes", static_cast<int64_t>(b)},
+                           {"ours_gbps", ours_gbps},
+                           {"mpi_gbps", raw_gbps},
+                           {"ratio", ours_gbps / raw_gbps}});
       }
     }
     if (comm.rank() == 0)

@@ -10,8 +10,8 @@
 #include <iostream>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_common.hpp"
@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
     const auto inputs = ct_rate::CtRateInputs::discover(ct_rate::CtRateFixtureWriter::dataset_dir(dir),
                                                         ct_rate::CtRateFixtureWriter::masks_dir(dir));
     const auto names = inputs.volume_names();
-    const auto mapping = convert::AnatomyMapping::load(std::string(CAGCL_SOURCE_DIR) + "/configs/totalsegmentator_v2.yaml");
+    const auto mapping =
+        convert::AnatomyMapping::load(std::string(CAGCL_SOURCE_DIR) + "/configs/totalsegmentator_v2.yaml");
     const auto lexicon = convert::AnatomyLexicon::load(std::string(CAGCL_SOURCE_DIR) + "/configs/anatomy_lexicon.yaml");
     ct_rate::VolumeConvertOptions options;
     options.spacing = parse_triple<double>(spacing, ',', "--spacing");
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
     const ct_rate::CtRateVolumeConverter converter(inputs, mapping, source, options);
     const double n = static_cast<double>(names.size());
     uint64_t file_bytes = 0;
-    for (const auto& name : names) file_bytes += fs::file_size(inputs.volumes.at(name)[0]) + fs::file_size(inputs.mask_files.at(name));
+    for (const auto& name : names)
+      file_bytes += fs::file_size(inputs.volumes.at(name)[0]) + fs::file_size(inputs.mask_files.at(name));
 
     const double read_s = bench::best_seconds(repeat, [&] {
       for (const auto& name : names) {
@@ -90,9 +92,10 @@ int main(int argc, char** argv) {
     fs::remove(shard);
 
     const auto first = nifti::NiftiImage::read_header(inputs.volumes.at(names[0])[0]);
-    fmt::print("{} volumes of {}x{}x{} (nx, ny, nz), {:.1f} MB of nii.gz (volumes + masks), target spacing {}, "
-               "1 thread, best of {}\n\n",
-               names.size(), first.dims[0], first.dims[1], first.dims[2], file_bytes / 1e6, spacing, repeat);
+    fmt::print(
+        "{} volumes of {}x{}x{} (nx, ny, nz), {:.1f} MB of nii.gz (volumes + masks), target spacing {}, "
+        "1 thread, best of {}\n\n",
+        names.size(), first.dims[0], first.dims[1], first.dims[2], file_bytes / 1e6, spacing, repeat);
     fmt::print("| stage | volumes/s per core | ms/volume |\n| --- | --- | --- |\n");
     fmt::print("| read (volume + mask nii.gz) | {:.2f} | {:.1f} |\n", n / read_s, 1000 * read_s / n);
     fmt::print("| convert (read + HU + frame + merge + resample + crop + text) | {:.2f} | {:.1f} |\n", n / convert_s,

@@ -20,8 +20,11 @@ int main(int argc, char** argv) {
   int repeat = 3;
   app.add_option("--steps", steps, "on_step calls per measurement")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--scrapers", scrapers, "threads scraping /metrics in a loop during the second measurement")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--repeat", repeat, "measurements; the best is reported")->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--repeat", repeat, "measurements; the best is reported")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   monitoring::ExporterOptions options;
@@ -55,16 +58,22 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
 
   std::string body;
-  const double scrape = bench::best_seconds(std::max(repeat, 20), [&] { body = monitoring::test_util::http_get(exporter.port()); });
+  const double scrape =
+      bench::best_seconds(std::max(repeat, 20), [&] { body = monitoring::test_util::http_get(exporter.port()); });
 
   std::printf("%-34s %12s\n", "measure", "value");
   std::printf("%-34s %9.3f us\n", "on_step, no scraper", alone * 1e6);
-  std::printf("%-34s %9.3f us\n", ("on_step, " + std::to_string(scrapers) + " scraper(s) looping").c_str(), scraped * 1e6);
+  std::printf("%-34s %9.3f us\n", ("on_step, " + std::to_string(scrapers) + " scraper(s) looping").c_str(),
+              scraped * 1e6);
   std::printf("%-34s %9.3f ms\n", "one scrape of /metrics (best)", scrape * 1e3);
   std::printf("%-34s %9zu B\n", "exposition size", body.size());
-  std::printf("%s\n", nlohmann::json{{"bench", "exporter_overhead"}, {"steps", steps}, {"scrapers", scrapers},
-                                     {"on_step_us", alone * 1e6}, {"on_step_scraped_us", scraped * 1e6},
-                                     {"scrapes_during", scrapes.load()}, {"scrape_ms", scrape * 1e3},
+  std::printf("%s\n", nlohmann::json{{"bench", "exporter_overhead"},
+                                     {"steps", steps},
+                                     {"scrapers", scrapers},
+                                     {"on_step_us", alone * 1e6},
+                                     {"on_step_scraped_us", scraped * 1e6},
+                                     {"scrapes_during", scrapes.load()},
+                                     {"scrape_ms", scrape * 1e3},
                                      {"exposition_bytes", body.size()}}
                           .dump()
                           .c_str());

@@ -6,8 +6,8 @@
 // Prints a table and one JSON line.
 #include <torch/torch.h>
 
-#include <CLI/CLI.hpp>
 #include <mpi.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -73,17 +73,22 @@ int main(int argc, char** argv) {
     const double comm_time = after - off;
     const double hidden = comm_time > 0 ? (after - overlap) / comm_time : 0;
     if (comm.get()->rank() == 0) {
-      std::printf("grad_sync: %d ranks, %d x Linear(%ld, %ld) = %.1f MB of float32 gradients, batch %ld/rank, "
-                  "%d intra-op threads, best of %d steps\n",
-                  comm->size(), layers, static_cast<long>(width), static_cast<long>(width), numel * 4 / 1e6,
-                  static_cast<long>(batch), at::get_num_threads(), steps);
+      std::printf(
+          "grad_sync: %d ranks, %d x Linear(%ld, %ld) = %.1f MB of float32 gradients, batch %ld/rank, "
+          "%d intra-op threads, best of %d steps\n",
+          comm->size(), layers, static_cast<long>(width), static_cast<long>(width), numel * 4 / 1e6,
+          static_cast<long>(batch), at::get_num_threads(), steps);
       std::printf("%-22s %10s\n", "mode", "step ms");
       std::printf("%-22s %10.1f\n%-22s %10.1f\n%-22s %10.1f\n", "sync off", off * 1e3, "sync after backward",
                   after * 1e3, "sync overlapped", overlap * 1e3);
       std::printf("communication %.1f ms, hidden by overlap: %.0f%%\n", comm_time * 1e3, 100 * hidden);
-      std::printf("%s\n", nlohmann::json{{"bench", "grad_sync"}, {"world", comm->size()}, {"grad_mb", numel * 4 / 1e6},
-                                         {"off_ms", off * 1e3}, {"after_ms", after * 1e3},
-                                         {"overlap_ms", overlap * 1e3}, {"hidden_share", hidden}}
+      std::printf("%s\n", nlohmann::json{{"bench", "grad_sync"},
+                                         {"world", comm->size()},
+                                         {"grad_mb", numel * 4 / 1e6},
+                                         {"off_ms", off * 1e3},
+                                         {"after_ms", after * 1e3},
+                                         {"overlap_ms", overlap * 1e3},
+                                         {"hidden_share", hidden}}
                               .dump()
                               .c_str());
     }

@@ -6,8 +6,8 @@
 // lost on the text side. Prints a table and one JSON line.
 #include <torch/torch.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -15,15 +15,15 @@
 #include <memory>
 #include <vector>
 
+#include "comm/comm_options.hpp"
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
+#include "data/data_options.hpp"
 #include "data/dataset.hpp"
 #include "data/tokenizer.hpp"
 #include "eval/linear_probe.hpp"
 #include "eval/protocol.hpp"
 #include "eval/volume_embedder.hpp"
-#include "comm/comm_options.hpp"
-#include "data/data_options.hpp"
 #include "launch/eval_model.hpp"
 #include "launch/runtime.hpp"
 #include "model/cagcl_model.hpp"
@@ -47,7 +47,8 @@ eval::ImageEncoder untrained_encoder(const Config& config, int64_t vocab_size, s
   auto net = std::make_shared<model::CagclModel>(build, vocab_size);
   (*net)->eval();
   keep = net;
-  return [net](const torch::Tensor& image, const torch::Tensor& anatomy) { return (*net)->encode_image(image, anatomy); };
+  return
+      [net](const torch::Tensor& image, const torch::Tensor& anatomy) { return (*net)->encode_image(image, anatomy); };
 }
 
 }  // namespace
@@ -104,13 +105,22 @@ int main(int argc, char** argv) {
       if (std::isfinite(r.auc) && std::isfinite(baseline[f].auc)) {
         sum_trained += r.auc, sum_untrained += baseline[f].auc, ++counted;
       }
-      rows.push_back({{"finding", r.finding}, {"anatomy", r.anatomy}, {"auc", r.auc}, {"auc_untrained", baseline[f].auc},
-                      {"fit_positives", r.train_positives}, {"scored_positives", r.eval_positives}});
+      rows.push_back({{"finding", r.finding},
+                      {"anatomy", r.anatomy},
+                      {"auc", r.auc},
+                      {"auc_untrained", baseline[f].auc},
+                      {"fit_positives", r.train_positives},
+                      {"scored_positives", r.eval_positives}});
     }
-    const double mean_trained = counted ? sum_trained / counted : NAN, mean_untrained = counted ? sum_untrained / counted : NAN;
-    std::printf("mean probe AUC over %d findings: trained %.3f, untrained %.3f\n", counted, mean_trained, mean_untrained);
-    std::printf("%s\n", nlohmann::json({{"bench", "linear_probe"}, {"run", source.run}, {"mean_auc", mean_trained},
-                                        {"mean_auc_untrained", mean_untrained}, {"findings", rows}})
+    const double mean_trained = counted ? sum_trained / counted : NAN,
+                 mean_untrained = counted ? sum_untrained / counted : NAN;
+    std::printf("mean probe AUC over %d findings: trained %.3f, untrained %.3f\n", counted, mean_trained,
+                mean_untrained);
+    std::printf("%s\n", nlohmann::json({{"bench", "linear_probe"},
+                                        {"run", source.run},
+                                        {"mean_auc", mean_trained},
+                                        {"mean_auc_untrained", mean_untrained},
+                                        {"findings", rows}})
                             .dump()
                             .c_str());
     return 0;

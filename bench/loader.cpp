@@ -81,23 +81,27 @@ int main(int argc, char** argv) try {
   std::vector<Row> rows;
   for (int t : {1, 2, 4}) {
     rows.push_back({"ShardReader::read (HDF5 decodes, locked)", t,
-                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { ds.read(i); }); }), raw_mb, n});
+                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { ds.read(i); }); }), raw_mb,
+                    n});
   }
-  rows.push_back({"raw chunks only (H5Dread_chunk)", 1, bench::best_seconds(repeat, [&] {
-                    for (int64_t i = 0; i < n; ++i) {
-                      const auto [shard, local] = ds.locate(i);
-                      const ShardReader& r = ds.shards()[shard];
-                      const Sample meta = r.read_metadata(local);
-                      const std::string g = sample_group_path(local);
-                      read_stored_volume(r, g + "/" + shard_format::kVolume, true, meta.shape);
-                      read_stored_volume(r, g + "/" + shard_format::kAnatomy, false, meta.shape);
-                    }
-                  }),
+  rows.push_back({"raw chunks only (H5Dread_chunk)", 1,
+                  bench::best_seconds(repeat,
+                                      [&] {
+                                        for (int64_t i = 0; i < n; ++i) {
+                                          const auto [shard, local] = ds.locate(i);
+                                          const ShardReader& r = ds.shards()[shard];
+                                          const Sample meta = r.read_metadata(local);
+                                          const std::string g = sample_group_path(local);
+                                          read_stored_volume(r, g + "/" + shard_format::kVolume, true, meta.shape);
+                                          read_stored_volume(r, g + "/" + shard_format::kAnatomy, false, meta.shape);
+                                        }
+                                      }),
                   stored / MB, n});
   const SampleSource source = dataset_source(ds);
   for (int t : {1, 2, 4}) {
     rows.push_back({"lock-free read (raw chunks + own decode)", t,
-                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { source(i); }); }), raw_mb, n});
+                    bench::best_seconds(repeat, [&] { parallel_reads(n, t, [&](int64_t i) { source(i); }); }), raw_mb,
+                    n});
   }
   // Full pipeline: one epoch of training batches (W = 1, b = --batch, drop_last).
   // The real text side: WordPiece over a vocabulary of this corpus (as `cagcl synth` writes one), training
@@ -119,25 +123,35 @@ int main(int argc, char** argv) try {
     o.seed = 42;
     o.num_anatomies = static_cast<int64_t>(ds.manifest().anatomies.size());
     o.num_labels = static_cast<int64_t>(ds.manifest().labels.size());
-    rows.push_back({"full loader (read+decode+crop/flip/window+text)", t, bench::best_seconds(repeat, [&] {
-                      Loader loader(source, Sampler(so), 0, o, text);
-                      for (int64_t s = 0; s < steps; ++s) loader.next();
-                    }),
+    rows.push_back({"full loader (read+decode+crop/flip/window+text)", t,
+                    bench::best_seconds(repeat,
+                                        [&] {
+                                          Loader loader(source, Sampler(so), 0, o, text);
+                                          for (int64_t s = 0; s < steps; ++s) loader.next();
+                                        }),
                     raw_mb * static_cast<double>(loaded) / static_cast<double>(n), loaded});
   }
 
-  fmt::print("dataset {}: {} samples, compression {}, voxel bytes {:.1f} MB decoded / {:.1f} MB stored, "
-             "best of {}, {} hardware threads\n",
-             dataset_args.dir.string(), n, ds.manifest().compression, raw_mb, stored / MB, repeat,
-             std::thread::hardware_concurrency());
+  fmt::print(
+      "dataset {}: {} samples, compression {}, voxel bytes {:.1f} MB decoded / {:.1f} MB stored, "
+      "best of {}, {} hardware threads\n",
+      dataset_args.dir.string(), n, ds.manifest().compression, raw_mb, stored / MB, repeat,
+      std::thread::hardware_concurrency());
   fmt::print("{:<50} {:>7} {:>9} {:>9} {:>10}\n", "stage", "threads", "seconds", "MB/s", "volumes/s");
-  nlohmann::json j{{"bench", "loader"}, {"dataset", dataset_args.dir.string()}, {"samples", n},
-                   {"compression", ds.manifest().compression}, {"repeat", repeat}, {"batch", batch},
+  nlohmann::json j{{"bench", "loader"},
+                   {"dataset", dataset_args.dir.string()},
+                   {"samples", n},
+                   {"compression", ds.manifest().compression},
+                   {"repeat", repeat},
+                   {"batch", batch},
                    {"hardware_threads", std::thread::hardware_concurrency()}};
   for (const auto& r : rows) {
     const double mbps = r.seconds > 0 ? r.mbytes / r.seconds : 0, vps = r.seconds > 0 ? r.volumes / r.seconds : 0;
     fmt::print("{:<50} {:>7} {:>9.3f} {:>9.1f} {:>10.2f}\n", r.name, r.threads, r.seconds, mbps, vps);
-    j["stages"].push_back({{"stage", r.name}, {"threads", r.threads}, {"seconds", r.seconds}, {"mb_per_s", mbps},
+    j["stages"].push_back({{"stage", r.name},
+                           {"threads", r.threads},
+                           {"seconds", r.seconds},
+                           {"mb_per_s", mbps},
                            {"volumes_per_s", vps}});
   }
   std::cout << j.dump() << std::endl;

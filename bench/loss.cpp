@@ -133,15 +133,18 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--dim", dim, "embedding size E")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--repeat", repeat, "timed runs per configuration (best of)")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--repeat", repeat, "timed runs per configuration (best of)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // No torch work in this process before the forks (OpenMP's thread pool does not survive fork).
   nlohmann::json rows_json = nlohmann::json::array();
-  std::printf("loss: local + global terms, E = %ld, float32, CPU; local = one of W = %ld ranks (simulated, no "
-              "communication); peak = max RSS added by one loss + backward (measured), matrix = one n x N float32 "
-              "matrix (analytic)\n",
-              static_cast<long>(dim), static_cast<long>(world));
+  std::printf(
+      "loss: local + global terms, E = %ld, float32, CPU; local = one of W = %ld ranks (simulated, no "
+      "communication); peak = max RSS added by one loss + backward (measured), matrix = one n x N float32 "
+      "matrix (analytic)\n",
+      static_cast<long>(dim), static_cast<long>(world));
   std::printf("%8s %6s %8s %8s %12s %14s %10s %12s\n", "N", "form", "rows n", "cols N", "matrix MB", "peak RSS MB",
               "peak/mat", "ms");
   bool all_reset = true;
@@ -154,13 +157,21 @@ int main(int argc, char** argv) {
       std::printf("%8ld %6s %8ld %8ld %12.2f %14.1f %10.1f %12.2f\n", static_cast<long>(n_global),
                   local ? "local" : "full", static_cast<long>(rows), static_cast<long>(n_global), matrix / 1e6,
                   m.peak_bytes / 1e6, m.peak_bytes / matrix, m.seconds * 1e3);
-      rows_json.push_back({{"n_global", n_global}, {"form", local ? "local" : "full"}, {"rows", rows},
-                           {"matrix_mb", matrix / 1e6}, {"peak_rss_mb", m.peak_bytes / 1e6}, {"ms", m.seconds * 1e3}});
+      rows_json.push_back({{"n_global", n_global},
+                           {"form", local ? "local" : "full"},
+                           {"rows", rows},
+                           {"matrix_mb", matrix / 1e6},
+                           {"peak_rss_mb", m.peak_bytes / 1e6},
+                           {"ms", m.seconds * 1e3}});
     }
   }
   if (!all_reset) std::printf("note: /proc/self/clear_refs was not writable; peaks include earlier allocations\n");
-  std::printf("%s\n", nlohmann::json{{"bench", "loss"}, {"world", world}, {"dim", dim}, {"repeat", repeat},
-                                     {"peak_reset", all_reset}, {"results", rows_json}}
+  std::printf("%s\n", nlohmann::json{{"bench", "loss"},
+                                     {"world", world},
+                                     {"dim", dim},
+                                     {"repeat", repeat},
+                                     {"peak_reset", all_reset},
+                                     {"results", rows_json}}
                           .dump()
                           .c_str());
   return 0;

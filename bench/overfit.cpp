@@ -15,12 +15,12 @@
 #include <filesystem>
 #include <memory>
 
+#include "config/config.hpp"
 #include "data/loader.hpp"
 #include "data/phantom/phantom.hpp"
 #include "data/text_pipeline.hpp"
 #include "data/tokenizer.hpp"
 #include "data/vocab_builder.hpp"
-#include "config/config.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/contrastive_loss.hpp"
 #include "model/instances.hpp"
@@ -47,8 +47,8 @@ data::Batch fixed_batch(const Config& config, int64_t volumes, const std::filesy
   vocab_size = tokenizer->vocab_size();
   data::AugmentOptions no_augment;
   no_augment.p_aug = 0;
-  auto text = data::make_text_pipeline(tokenizer, config.data.anatomies, no_augment, config.train.seed,
-                                       config.text.max_length);
+  auto text =
+      data::make_text_pipeline(tokenizer, config.data.anatomies, no_augment, config.train.seed, config.text.max_length);
   data::SamplerOptions so;
   so.num_samples = volumes, so.batch_size = volumes, so.shuffle = false, so.drop_last = false;
   data::LoaderOptions lo;
@@ -68,7 +68,8 @@ void print_largest_gradients(torch::nn::Module& net) {
   for (const auto& p : net.named_parameters())
     if (p.value().grad().defined()) norms.emplace_back(p.value().grad().norm().item<double>(), p.key());
   std::sort(norms.rbegin(), norms.rend());
-  for (size_t i = 0; i < norms.size() && i < 5; ++i) std::printf("  grad norm %10.3f  %s\n", norms[i].first, norms[i].second.c_str());
+  for (size_t i = 0; i < norms.size() && i < 5; ++i)
+    std::printf("  grad norm %10.3f  %s\n", norms[i].first, norms[i].second.c_str());
 }
 
 }  // namespace
@@ -98,18 +99,23 @@ int main(int argc, char** argv) {
     model::LossValues floor;
     nlohmann::json curve = nlohmann::json::array();
     const auto start = std::chrono::steady_clock::now();
-    std::printf("| step | loss | local | global | floor | gap | grad norm | tau |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    std::printf(
+        "| step | loss | local | global | floor | gap | grad norm | tau |\n| --- | --- | --- | --- | --- | --- | --- | "
+        "--- |\n");
     for (int64_t step = 1; step <= steps; ++step) {
       // Warm-up as in training: linear over train.warmup_steps, then constant (the check is about fitting).
-      const double lr = config.train.lr * std::min(1.0, static_cast<double>(step) / std::max<int64_t>(1, config.train.warmup_steps));
+      const double lr =
+          config.train.lr * std::min(1.0, static_cast<double>(step) / std::max<int64_t>(1, config.train.warmup_steps));
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       optimizer.zero_grad();
       const auto instances = model::intact_instances(net->forward(batch), batch);
       if (step == 1) floor = model::contrastive_loss_floor(instances, config.loss);
-      const auto terms = model::ca_gcl_loss_rows(instances, 0, instances, net->tau_local(), net->tau_global(), config.loss);
+      const auto terms =
+          model::ca_gcl_loss_rows(instances, 0, instances, net->tau_local(), net->tau_global(), config.loss);
       terms.total.backward();
       if (step == 1) print_largest_gradients(*net);
-      const double grad_norm = torch::nn::utils::clip_grad_norm_(net->parameters(), config.train.grad_clip > 0 ? config.train.grad_clip : 1e30);
+      const double grad_norm = torch::nn::utils::clip_grad_norm_(
+          net->parameters(), config.train.grad_clip > 0 ? config.train.grad_clip : 1e30);
       optimizer.step();
       net->clamp_temperatures();
       const double loss = terms.total.item<double>();
@@ -121,8 +127,13 @@ int main(int argc, char** argv) {
       }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s\n", nlohmann::json({{"bench", "overfit"}, {"preset", preset}, {"volumes", volumes}, {"steps", steps},
-                                        {"floor", floor.total}, {"seconds", seconds}, {"overrides", overrides},
+    std::printf("%s\n", nlohmann::json({{"bench", "overfit"},
+                                        {"preset", preset},
+                                        {"volumes", volumes},
+                                        {"steps", steps},
+                                        {"floor", floor.total},
+                                        {"seconds", seconds},
+                                        {"overrides", overrides},
                                         {"curve", curve}})
                             .dump()
                             .c_str());

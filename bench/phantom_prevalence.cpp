@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
     valid += patient.rfind("valid", 0) == 0 ? 1 : 0;
   }
   std::printf("%lld scans, %zu patients (%.1f %% with one scan, %.1f %% in valid), seed %llu\n\n",
-              static_cast<long long>(plans.size()), scans_of.size(), 100.0 * single / static_cast<double>(scans_of.size()),
+              static_cast<long long>(plans.size()), scans_of.size(),
+              100.0 * single / static_cast<double>(scans_of.size()),
               100.0 * valid / static_cast<double>(scans_of.size()), static_cast<unsigned long long>(options.seed));
   std::printf("| Label | Kind | Target %% | Measured %% |\n|---|---|---:|---:|\n");
   for (int f = 0; f < ph::kNumFindings; ++f) {

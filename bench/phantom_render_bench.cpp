@@ -1,6 +1,7 @@
 // Render time of synthetic phantoms (docs/synthetic-phantoms.md "Speed").
 //   phantom_render_bench [volumes=8] [D H W = 64 128 128] [--pgm DIR] [--labels none|I,J,...]
-// --pgm writes a mid-axial, a lower axial (3/4 depth) and a mid-coronal slice of each volume (lung window) for eyeballing;
+// --pgm writes a mid-axial, a lower axial (3/4 depth) and a mid-coronal slice of each volume (lung window) for
+// eyeballing;
 // --labels forces the positive findings (indices into ct_rate_labels()) of every scan.
 #include <algorithm>
 #include <chrono>
@@ -25,7 +26,8 @@ void write_pgm(const std::string& path, const Sample& s, bool coronal, double le
   out << "P5\n" << W << ' ' << rows << "\n255\n";
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t x = 0; x < W; ++x) {
-      const int64_t idx = coronal ? (r * H + H / 2) * W + x : (static_cast<int64_t>(level * static_cast<double>(D - 1)) * H + r) * W + x;
+      const int64_t idx = coronal ? (r * H + H / 2) * W + x
+                                  : (static_cast<int64_t>(level * static_cast<double>(D - 1)) * H + r) * W + x;
       const double v = (s.volume[static_cast<size_t>(idx)] + 1150.0) / 1500.0;  // window [-1150, 350]
       out.put(static_cast<char>(std::clamp(v, 0.0, 1.0) * 255));
     }

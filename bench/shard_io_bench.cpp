@@ -5,6 +5,7 @@
 //
 // --synthesize N first writes N synthetic CT-sized phantoms (128x256x352) into DATASET_DIR when it holds no
 // dataset.json yet, so the bench can run before real data exists. Each figure is the best of --repeat runs.
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,7 +14,6 @@
 #include <functional>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -23,8 +23,8 @@
 #include "common/error.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_writer.hpp"
-#include "data/phantom/phantom.hpp"
 #include "data/hdf5.hpp"
+#include "data/phantom/phantom.hpp"
 #include "data/schema.hpp"
 #include "data/shard_format.hpp"
 #include "data/shard_writer.hpp"
@@ -122,35 +122,47 @@ int main(int argc, char** argv) try {
   fs::remove_all(tmp);
   rows.push_back({"write (ShardWriter, incl. fsync)", write_s, raw / MB, n});
 
-  rows.push_back({"file bytes, sequential (page cache!)", bench::best_seconds(repeat, [&] {
-                    for (const auto& s : ds.shards()) read_file_bytes(s.path());
-                  }),
+  rows.push_back({"file bytes, sequential (page cache!)",
+                  bench::best_seconds(repeat,
+                                      [&] {
+                                        for (const auto& s : ds.shards()) read_file_bytes(s.path());
+                                      }),
                   file_bytes / MB, n});
-  rows.push_back({"raw chunks, H5Dread_chunk (no decode)", bench::best_seconds(repeat, [&] {
-                    for (const auto& s : ds.shards()) read_raw_chunks(s);
-                  }),
+  rows.push_back({"raw chunks, H5Dread_chunk (no decode)",
+                  bench::best_seconds(repeat,
+                                      [&] {
+                                        for (const auto& s : ds.shards()) read_raw_chunks(s);
+                                      }),
                   stored / MB, n});
-  rows.push_back({"full decode, ShardReader::read", bench::best_seconds(repeat, [&] {
-                    for (int64_t i = 0; i < n; ++i) ds.read(i);
-                  }),
+  rows.push_back({"full decode, ShardReader::read",
+                  bench::best_seconds(repeat,
+                                      [&] {
+                                        for (int64_t i = 0; i < n; ++i) ds.read(i);
+                                      }),
                   raw / MB, n});
 
   const double ratio = stored ? static_cast<double>(raw) / static_cast<double>(stored) : 0.0;
-  fmt::print("dataset {}: {} samples, {} shards, compression {}, voxel bytes {:.1f} MB raw / {:.1f} MB stored "
-             "(ratio {:.2f}), best of {}\n",
-             dataset_args.dir.string(), n, ds.shards().size(), ds.manifest().compression, raw / MB, stored / MB, ratio,
-             repeat);
+  fmt::print(
+      "dataset {}: {} samples, {} shards, compression {}, voxel bytes {:.1f} MB raw / {:.1f} MB stored "
+      "(ratio {:.2f}), best of {}\n",
+      dataset_args.dir.string(), n, ds.shards().size(), ds.manifest().compression, raw / MB, stored / MB, ratio,
+      repeat);
   fmt::print("{:<42} {:>10} {:>10} {:>10}\n", "stage", "seconds", "MB/s", "volumes/s");
-  nlohmann::json j{{"bench", "shard_io"}, {"dataset", dataset_args.dir.string()}, {"samples", n},
-                   {"compression", ds.manifest().compression}, {"compression_ratio", ratio}, {"repeat", repeat}};
+  nlohmann::json j{{"bench", "shard_io"},
+                   {"dataset", dataset_args.dir.string()},
+                   {"samples", n},
+                   {"compression", ds.manifest().compression},
+                   {"compression_ratio", ratio},
+                   {"repeat", repeat}};
   for (const auto& r : rows) {
     const double mbps = r.seconds > 0 ? r.mbytes / r.seconds : 0, vps = r.seconds > 0 ? r.volumes / r.seconds : 0;
     fmt::print("{:<42} {:>10.3f} {:>10.1f} {:>10.2f}\n", r.name, r.seconds, mbps, vps);
     j["stages"].push_back({{"stage", r.name}, {"seconds", r.seconds}, {"mb_per_s", mbps}, {"volumes_per_s", vps}});
   }
-  fmt::print("note: MB/s counts decoded voxel bytes for write/decode, stored chunk bytes for raw chunks, and "
-             "file bytes for the sequential read; the sequential and raw-chunk reads are served from the page "
-             "cache after the first repeat, so they measure memory, not disk.\n");
+  fmt::print(
+      "note: MB/s counts decoded voxel bytes for write/decode, stored chunk bytes for raw chunks, and "
+      "file bytes for the sequential read; the sequential and raw-chunk reads are served from the page "
+      "cache after the first repeat, so they measure memory, not disk.\n");
   std::cout << j.dump() << std::endl;
   return 0;
 } catch (const cagcl::Error& e) {

@@ -1,18 +1,19 @@
 // Training throughput of a preset (default `small`) with a fixed global batch, where the step time goes (data
 // wait, communication), checkpoint write speed next to a plain sequential write of the same bytes, and what a
 // periodic checkpoint costs per step in the foreground and in the background:
-//   mpirun --allow-run-as-root --oversubscribe -np 1 build/bench/train --data DIR [--synthesize 64] [--global-batch 4] [--steps 8]
-//   mpirun --allow-run-as-root --oversubscribe -np 2 build/bench/train --data DIR [--synthesize 64] [--global-batch 4] [--steps 8]
+//   mpirun --allow-run-as-root --oversubscribe -np 1 build/bench/train --data DIR [--synthesize 64] [--global-batch 4]
+//   [--steps 8] mpirun --allow-run-as-root --oversubscribe -np 2 build/bench/train --data DIR [--synthesize 64]
+//   [--global-batch 4] [--steps 8]
 // Three runs of --steps steps each: A without periodic checkpoints (only the final one, in the foreground: its
 // write speed is measured), B with a background checkpoint every 2 steps, C with a foreground one every 2 steps.
 // The step time is the interval between consecutive step reports (so it includes checkpoint work), the first
 // step excluded (warm-up). Prints a table and one JSON line (rank 0).
 #include <torch/torch.h>
 
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -20,11 +21,11 @@
 #include <memory>
 #include <vector>
 
+#include "comm/comm_options.hpp"
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
-#include "comm/comm_options.hpp"
-#include "launch/commands/synth.hpp"
 #include "config/config.hpp"
+#include "launch/commands/synth.hpp"
 #include "launch/runtime.hpp"
 #include "launch/training_assembly.hpp"
 #include "trainer/trainer.hpp"
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "override a key (repeatable)");
   app.add_option("--data", data_dir, "dataset directory")->required();
   app.add_option("--synthesize", synthesize, "write N phantoms of the config's synth.size first when missing");
-  app.add_option("--global-batch", global_batch, "samples per step over all ranks (per rank: / ranks)")->capture_default_str();
+  app.add_option("--global-batch", global_batch, "samples per step over all ranks (per rank: / ranks)")
+      ->capture_default_str();
   app.add_option("--steps", steps, "steps per run (3 runs)")->check(CLI::Range(3, 100000))->capture_default_str();
   app.add_option("--out", out, "scratch directory for the runs (emptied first)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -174,10 +176,11 @@ int main(int argc, char** argv) {
                   static_cast<long long>(global_batch), static_cast<long long>(steps), runtime.device().str().c_str());
       std::printf("| metric | value |\n|---|---|\n");
       std::printf("| step time (s) | %.3f |\n| samples/s | %.2f |\n", step_time, rate);
-      std::printf("| data wait share of step | %.1f %% |\n| comm share of step | %.1f %% |\n", 100 * data_share, 100 * comm_share);
+      std::printf("| data wait share of step | %.1f %% |\n| comm share of step | %.1f %% |\n", 100 * data_share,
+                  100 * comm_share);
       std::printf("| checkpoint size (MB, all ranks) | %.1f |\n", bytes / 1e6);
-      std::printf("| checkpoint write (MB/s) | %.1f |\n| plain sequential write (MB/s) | %.1f |\n", bytes / 1e6 / ckpt_s,
-                  bytes / 1e6 / plain);
+      std::printf("| checkpoint write (MB/s) | %.1f |\n| plain sequential write (MB/s) | %.1f |\n",
+                  bytes / 1e6 / ckpt_s, bytes / 1e6 / plain);
       std::printf("| step interval, no periodic save (s) | %.3f |\n", interval_a);
       std::printf("| step interval, background save every 2 (s) | %.3f (%+.1f %%) |\n", interval_b,
                   100 * (interval_b / interval_a - 1));

@@ -82,7 +82,8 @@ std::vector<int64_t> gather_sizes(Communicator& comm, int64_t local_rows) {
 
 GatheredRows all_gather_with_grad(const std::shared_ptr<Communicator>& comm, const torch::Tensor& local) {
   if (!comm) throw CommError("all_gather_with_grad: no communicator");
-  if (local.dim() == 0) throw CommError("all_gather_with_grad: rank " + std::to_string(comm->rank()) + ": needs at least one dimension");
+  if (local.dim() == 0)
+    throw CommError("all_gather_with_grad: rank " + std::to_string(comm->rank()) + ": needs at least one dimension");
   GatheredRows out;
   out.sizes = gather_sizes(*comm, local.size(0));
   out.offset = offset_of(out.sizes, comm->rank());
@@ -91,7 +92,8 @@ GatheredRows all_gather_with_grad(const std::shared_ptr<Communicator>& comm, con
 }
 
 GatheredRows all_gather_rows(Communicator& comm, const torch::Tensor& local) {
-  if (local.dim() == 0) throw CommError("all_gather_rows: rank " + std::to_string(comm.rank()) + ": needs at least one dimension");
+  if (local.dim() == 0)
+    throw CommError("all_gather_rows: rank " + std::to_string(comm.rank()) + ": needs at least one dimension");
   torch::NoGradGuard no_grad;
   GatheredRows out;
   out.sizes = gather_sizes(comm, local.size(0));

@@ -28,11 +28,11 @@ std::string to_string(CollectiveKind kind) {
 }
 
 std::string Communicator::context(CollectiveKind kind, const torch::Tensor& tensor) const {
-  std::string text = "rank " + std::to_string(rank()) + "/" + std::to_string(size()) + " " + backend() + " " +
-                     to_string(kind);
+  std::string text =
+      "rank " + std::to_string(rank()) + "/" + std::to_string(size()) + " " + backend() + " " + to_string(kind);
   if (tensor.defined())
-    text += "(" + std::string(c10::toString(tensor.scalar_type())) + ", " + std::to_string(tensor.numel()) +
-            " elements)";
+    text +=
+        "(" + std::string(c10::toString(tensor.scalar_type())) + ", " + std::to_string(tensor.numel()) + " elements)";
   return text;
 }
 

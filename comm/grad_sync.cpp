@@ -45,7 +45,9 @@ void GradSync::broadcast_parameters(int root) {
 }
 
 void GradSync::on_grad(size_t param, const torch::Tensor& grad) {
-  if (grad.is_sparse()) throw CommError("GradSync: rank " + std::to_string(comm_->rank()) + ": sparse gradient of parameter " + std::to_string(param));
+  if (grad.is_sparse())
+    throw CommError("GradSync: rank " + std::to_string(comm_->rank()) + ": sparse gradient of parameter " +
+                    std::to_string(param));
   std::lock_guard<std::mutex> lock(mutex_);
   if (!enabled_) return;
   const auto [b, s] = layout_.where[param];
@@ -89,7 +91,8 @@ void GradSync::set_enabled(bool enabled) {
 
 void GradSync::finish() {
   if (!enabled_)
-    throw CommError("GradSync::finish: rank " + std::to_string(comm_->rank()) + ": sync is disabled (set_enabled(false))");
+    throw CommError("GradSync::finish: rank " + std::to_string(comm_->rank()) +
+                    ": sync is disabled (set_enabled(false))");
   const auto start = std::chrono::steady_clock::now();
   std::vector<WorkPtr> works;
   {
@@ -102,8 +105,10 @@ void GradSync::finish() {
           const auto& slot = layout_.buckets[b].slots[s];
           auto view = buffers_[b].narrow(0, slot.offset, slot.numel);
           const auto& accumulated = params_[slot.param].grad();
-          if (accumulated.defined()) view.copy_(accumulated.reshape(-1));
-          else view.zero_();
+          if (accumulated.defined())
+            view.copy_(accumulated.reshape(-1));
+          else
+            view.zero_();
         }
       }
       launch_locked(b);
@@ -118,8 +123,10 @@ void GradSync::finish() {
     for (const auto& slot : layout_.buckets[b].slots) {
       auto& p = params_[slot.param];
       auto reduced = buffers_[b].narrow(0, slot.offset, slot.numel).view(p.sizes());
-      if (p.mutable_grad().defined()) p.mutable_grad().copy_(reduced);
-      else p.mutable_grad() = reduced.clone();
+      if (p.mutable_grad().defined())
+        p.mutable_grad().copy_(reduced);
+      else
+        p.mutable_grad() = reduced.clone();
     }
     std::fill(filled_[b].begin(), filled_[b].end(), false);
     missing_[b] = static_cast<int64_t>(layout_.buckets[b].slots.size());

@@ -29,8 +29,10 @@ std::shared_ptr<Communicator> make_backend(const torch::Device& device, const Co
 #if CAGCL_WITH_NCCL
     // The bootstrap is only needed while the NCCL id travels; MPI's worker thread ends with it.
     std::shared_ptr<Communicator> bootstrap;
-    if (mpi_running()) bootstrap = std::make_shared<MpiCommunicator>(options);
-    else bootstrap = std::make_shared<SelfCommunicator>(torch::kCPU);
+    if (mpi_running())
+      bootstrap = std::make_shared<MpiCommunicator>(options);
+    else
+      bootstrap = std::make_shared<SelfCommunicator>(torch::kCPU);
     return std::make_shared<NcclCommunicator>(*bootstrap, device.has_index() ? device.index() : 0, options);
 #else
     throw CommError("make_communicator(" + device.str() + "): built without NCCL (CAGCL_WITH_NCCL off)");

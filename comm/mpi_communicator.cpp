@@ -167,11 +167,14 @@ MpiCommunicator::MpiCommunicator(const CommOptions& options) : impl_(std::make_s
   int provided = 0;
   MPI_Query_thread(&provided);
   if (provided < MPI_THREAD_MULTIPLE)
-    throw CommError("MpiCommunicator: needs MPI_THREAD_MULTIPLE (its collectives run on a worker thread), MPI "
-                    "provides level " + std::to_string(provided));
+    throw CommError(
+        "MpiCommunicator: needs MPI_THREAD_MULTIPLE (its collectives run on a worker thread), MPI "
+        "provides level " +
+        std::to_string(provided));
   impl_->options = options;
   // A communicator of our own: none of our messages can match an operation of other code on MPI_COMM_WORLD.
-  if (MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm) != MPI_SUCCESS) throw CommError("MpiCommunicator: MPI_Comm_dup failed");
+  if (MPI_Comm_dup(MPI_COMM_WORLD, &impl_->comm) != MPI_SUCCESS)
+    throw CommError("MpiCommunicator: MPI_Comm_dup failed");
   MPI_Comm_set_errhandler(impl_->comm, MPI_ERRORS_RETURN);  // errors become CommErrors with context
   MPI_Comm_rank(impl_->comm, &impl_->rank);
   MPI_Comm_size(impl_->comm, &impl_->size);
@@ -230,9 +233,9 @@ WorkPtr MpiCommunicator::all_reduce_async(const torch::Tensor& tensor, ReduceOp 
   const int count = checked_count(tensor.numel(), what);
   auto impl = impl_.get();
   return impl_->submit(what, [impl, tensor, op, type, count, what] {
-    impl->check(MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(), count, type, mpi_op(op, tensor.scalar_type()),
-                              impl->comm),
-                what);
+    impl->check(
+        MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(), count, type, mpi_op(op, tensor.scalar_type()), impl->comm),
+        what);
     if (op == ReduceOp::avg) tensor.div_(impl->size);
   });
 }
@@ -242,7 +245,8 @@ WorkPtr MpiCommunicator::all_gather_async(const torch::Tensor& input, const torc
   check_tensor(CollectiveKind::all_gather, output);
   const std::string what = context(CollectiveKind::all_gather, input);
   if (output.numel() != input.numel() * size() || output.scalar_type() != input.scalar_type())
-    throw CommError(what + ": output must hold " + std::to_string(input.numel() * size()) + " elements of the same dtype");
+    throw CommError(what + ": output must hold " + std::to_string(input.numel() * size()) +
+                    " elements of the same dtype");
   const MPI_Datatype type = checked_type(input, what);
   const int count = checked_count(input.numel(), what);
   checked_count(output.numel(), what);
@@ -257,7 +261,8 @@ WorkPtr MpiCommunicator::reduce_scatter_async(const torch::Tensor& input, const 
   check_tensor(CollectiveKind::reduce_scatter, output);
   const std::string what = context(CollectiveKind::reduce_scatter, input) + " " + to_string(op);
   if (input.numel() != output.numel() * size() || output.scalar_type() != input.scalar_type())
-    throw CommError(what + ": input must hold size() x " + std::to_string(output.numel()) + " elements of the output dtype");
+    throw CommError(what + ": input must hold size() x " + std::to_string(output.numel()) +
+                    " elements of the output dtype");
   const MPI_Datatype type = checked_type(input, what);
   check_avg(op, input, what);
   const int count = checked_count(output.numel(), what);

@@ -140,8 +140,10 @@ struct NcclCommunicator::Impl {
     DeviceGuard guard(device);
     if (comm) {
       // While unwinding, peers may never join a pending collective: abort instead of a blocking destroy.
-      if (std::uncaught_exceptions() > 0) ncclCommAbort(comm);
-      else ncclCommDestroy(comm);
+      if (std::uncaught_exceptions() > 0)
+        ncclCommAbort(comm);
+      else
+        ncclCommDestroy(comm);
     }
     if (scratch) cudaFree(scratch);
     if (stream) cudaStreamDestroy(stream);
@@ -172,7 +174,8 @@ NcclCommunicator::NcclCommunicator(Communicator& bootstrap, int device_index, co
     : impl_(std::make_unique<Impl>()) {
   const std::string what = "rank " + std::to_string(bootstrap.rank()) + "/" + std::to_string(bootstrap.size()) +
                            " NcclCommunicator(cuda:" + std::to_string(device_index) + ")";
-  if (bootstrap.device().type() != torch::kCPU) throw CommError(what + ": the bootstrap communicator must be a CPU one");
+  if (bootstrap.device().type() != torch::kCPU)
+    throw CommError(what + ": the bootstrap communicator must be a CPU one");
   const int devices = cuda_device_count();
   if (device_index < 0 || device_index >= devices) {
     impl_->device = -1;  // nothing to release
@@ -224,7 +227,8 @@ WorkPtr NcclCommunicator::all_gather_async(const torch::Tensor& input, const tor
   check_tensor(CollectiveKind::all_gather, output);
   const std::string what = context(CollectiveKind::all_gather, input);
   if (output.numel() != input.numel() * size() || output.scalar_type() != input.scalar_type())
-    throw CommError(what + ": output must hold " + std::to_string(input.numel() * size()) + " elements of the same dtype");
+    throw CommError(what + ": output must hold " + std::to_string(input.numel() * size()) +
+                    " elements of the same dtype");
   const auto type = nccl_type(input.scalar_type(), what);
   auto* impl = impl_.get();
   return impl_->run(what, {input, output}, [&] {
@@ -238,7 +242,8 @@ WorkPtr NcclCommunicator::reduce_scatter_async(const torch::Tensor& input, const
   check_tensor(CollectiveKind::reduce_scatter, output);
   const std::string what = context(CollectiveKind::reduce_scatter, input) + " " + to_string(op);
   if (input.numel() != output.numel() * size() || output.scalar_type() != input.scalar_type())
-    throw CommError(what + ": input must hold size() x " + std::to_string(output.numel()) + " elements of the output dtype");
+    throw CommError(what + ": input must hold size() x " + std::to_string(output.numel()) +
+                    " elements of the output dtype");
   const auto type = nccl_type(input.scalar_type(), what);
   const auto red = nccl_op(op, input.scalar_type(), what);
   auto* impl = impl_.get();

@@ -17,8 +17,8 @@ WorkPtr SelfCommunicator::all_gather_async(const torch::Tensor& input, const tor
   check_tensor(CollectiveKind::all_gather, input);
   check_tensor(CollectiveKind::all_gather, output);
   if (output.numel() != input.numel())
-    throw CommError(context(CollectiveKind::all_gather, input) + ": output must hold " +
-                    std::to_string(input.numel()) + " elements");
+    throw CommError(context(CollectiveKind::all_gather, input) + ": output must hold " + std::to_string(input.numel()) +
+                    " elements");
   output.view(-1).copy_(input.view(-1));
   return std::make_shared<CompletedWork>();
 }
@@ -37,7 +37,8 @@ WorkPtr SelfCommunicator::reduce_scatter_async(const torch::Tensor& input, const
 
 WorkPtr SelfCommunicator::broadcast_async(const torch::Tensor& tensor, int root) {
   check_tensor(CollectiveKind::broadcast, tensor);
-  if (root != 0) throw CommError(context(CollectiveKind::broadcast, tensor) + ": root " + std::to_string(root) + " out of range");
+  if (root != 0)
+    throw CommError(context(CollectiveKind::broadcast, tensor) + ": root " + std::to_string(root) + " out of range");
   return std::make_shared<CompletedWork>();
 }
 

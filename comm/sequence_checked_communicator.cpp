@@ -14,8 +14,10 @@ std::string describe(const int64_t* f) {
   if (f[1] != static_cast<int64_t>(CollectiveKind::barrier)) {
     text += "(" + std::string(c10::toString(static_cast<c10::ScalarType>(f[2]))) + ", " + std::to_string(f[3]) +
             " elements";
-    if (f[1] == static_cast<int64_t>(CollectiveKind::broadcast)) text += ", root " + std::to_string(f[4]);
-    else if (f[4] >= 0) text += ", " + to_string(static_cast<ReduceOp>(f[4]));
+    if (f[1] == static_cast<int64_t>(CollectiveKind::broadcast))
+      text += ", root " + std::to_string(f[4]);
+    else if (f[4] >= 0)
+      text += ", " + to_string(static_cast<ReduceOp>(f[4]));
     text += ")";
   }
   return text;
@@ -30,10 +32,10 @@ SequenceCheckedCommunicator::SequenceCheckedCommunicator(std::shared_ptr<Communi
 
 void SequenceCheckedCommunicator::check(CollectiveKind kind, const torch::Tensor& tensor, int64_t detail) {
   const bool has_tensor = tensor.defined();
-  auto mine = torch::tensor({sequence_++, static_cast<int64_t>(kind),
-                             has_tensor ? static_cast<int64_t>(tensor.scalar_type()) : -1,
-                             has_tensor ? tensor.numel() : 0, detail},
-                            torch::kLong);
+  auto mine = torch::tensor(
+      {sequence_++, static_cast<int64_t>(kind), has_tensor ? static_cast<int64_t>(tensor.scalar_type()) : -1,
+       has_tensor ? tensor.numel() : 0, detail},
+      torch::kLong);
   auto all = inner_->all_gather(mine.to(inner_->device())).cpu();
   const int64_t* f = all.data_ptr<int64_t>();
   const int64_t* own = f + rank() * kFields;

@@ -9,17 +9,16 @@ namespace cagcl {
 // Exit codes used by `cagcl` (documented in README "Exit codes").
 enum class ExitCode : int {
   ok = 0,
-  failure = 1,        // unexpected internal error
-  usage = 2,          // bad command line / config
-  data = 3,           // bad or corrupt input file
-  io = 4,             // cannot read or write a file
-  stopped = 5,        // training stopped early (SIGUSR1/SIGTERM or --stop-after-steps) after a checkpoint; resume it
+  failure = 1,  // unexpected internal error
+  usage = 2,    // bad command line / config
+  data = 3,     // bad or corrupt input file
+  io = 4,       // cannot read or write a file
+  stopped = 5,  // training stopped early (SIGUSR1/SIGTERM or --stop-after-steps) after a checkpoint; resume it
 };
 
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& what, ExitCode code = ExitCode::failure)
-      : std::runtime_error(what), code_(code) {}
+  explicit Error(const std::string& what, ExitCode code = ExitCode::failure) : std::runtime_error(what), code_(code) {}
   ExitCode code() const { return code_; }
 
  private:

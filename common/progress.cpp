@@ -17,9 +17,7 @@ std::string format_duration(double seconds) {
 ProgressMeter::ProgressMeter(std::string what, int64_t total, double interval_seconds)
     : what_(std::move(what)), total_(total), interval_(interval_seconds) {}
 
-double ProgressMeter::elapsed_seconds() const {
-  return std::chrono::duration<double>(Clock::now() - start_).count();
-}
+double ProgressMeter::elapsed_seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
 void ProgressMeter::advance(int64_t n) {
   done_ += n;

@@ -41,10 +41,14 @@ Check in_range(double lo, double hi) {
 
 template <typename T>
 std::string type_name() {
-  if constexpr (std::is_same_v<T, bool>) return "true or false";
-  else if constexpr (std::is_integral_v<T>) return "an integer";
-  else if constexpr (std::is_floating_point_v<T>) return "a number";
-  else return "a string";
+  if constexpr (std::is_same_v<T, bool>)
+    return "true or false";
+  else if constexpr (std::is_integral_v<T>)
+    return "an integer";
+  else if constexpr (std::is_floating_point_v<T>)
+    return "a number";
+  else
+    return "a string";
 }
 
 // Converts a scalar without yaml-cpp's lenient casts ("1.5" must not become the integer 1).
@@ -100,9 +104,12 @@ Field scalar(std::string path, T& ref, std::string help, Check check = {}) {
     return "";
   };
   f.emit = [&ref](YAML::Emitter& out) {
-    if constexpr (std::is_same_v<T, bool>) out << (ref ? "true" : "false");
-    else if constexpr (std::is_same_v<T, std::string>) out << YAML::DoubleQuoted << ref;
-    else out << ref;
+    if constexpr (std::is_same_v<T, bool>)
+      out << (ref ? "true" : "false");
+    else if constexpr (std::is_same_v<T, std::string>)
+      out << YAML::DoubleQuoted << ref;
+    else
+      out << ref;
   };
   return f;
 }
@@ -168,7 +175,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("data.flip_prob", c.data.flip_prob, "per-axis random flip probability in training", in_range(0, 1)),
       scalar("data.workers", c.data.workers, "loader threads per rank", positive()),
       scalar("data.prefetch", c.data.prefetch, "batches queued ahead of the training step", positive()),
-      scalar("data.verify_checksums", c.data.verify_checksums, "check every shard's SHA-256 against dataset.json on open"),
+      scalar("data.verify_checksums", c.data.verify_checksums,
+             "check every shard's SHA-256 against dataset.json on open"),
       scalar("data.skip_bad_samples", c.data.skip_bad_samples,
              "skip a sample that fails to decode (replaced by the next good one) instead of stopping"),
       scalar("data.max_bad_fraction", c.data.max_bad_fraction,
@@ -179,7 +187,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("synth.volumes", c.synth.volumes, "number of phantom volumes the demo synthesises", positive()),
       scalar("synth.shards", c.synth.shards, "number of shards the demo writes", positive()),
       scalar("synth.seed", c.synth.seed, "phantom seed"),
-      scalar("synth.valid_fraction", c.synth.valid_fraction, "fraction of patients in the valid split", in_range(0, 0.99)),
+      scalar("synth.valid_fraction", c.synth.valid_fraction, "fraction of patients in the valid split",
+             in_range(0, 0.99)),
       scalar("synth.test_fraction", c.synth.test_fraction,
              "fraction of patients in the held-out test split (never trained or tuned on)", in_range(0, 0.99)),
       sequence("vision.patch", c.vision.patch, "3D ViT patch D, H, W", positive(), 3),
@@ -187,12 +196,14 @@ std::vector<Field> fields_of(Config& c) {
       scalar("vision.depth", c.vision.depth, "ViT blocks", positive()),
       scalar("vision.heads", c.vision.heads, "ViT attention heads", positive()),
       scalar("vision.mlp_ratio", c.vision.mlp_ratio, "ViT MLP width / width", positive()),
-      sequence("vision.return_layers", c.vision.return_layers, "1-based blocks whose tokens feed anatomy pooling", positive()),
+      sequence("vision.return_layers", c.vision.return_layers, "1-based blocks whose tokens feed anatomy pooling",
+               positive()),
       scalar("text.width", c.text.width, "BERT hidden size", positive()),
       scalar("text.layers", c.text.layers, "BERT layers", positive()),
       scalar("text.heads", c.text.heads, "BERT attention heads", positive()),
       scalar("text.intermediate", c.text.intermediate, "BERT feed-forward size", positive()),
-      scalar("text.max_length", c.text.max_length, "max tokens per anatomy text, [CLS] and [SEP] included", in_range(3, 512)),
+      scalar("text.max_length", c.text.max_length, "max tokens per anatomy text, [CLS] and [SEP] included",
+             in_range(3, 512)),
       scalar("text.vocab", c.text.vocab, "WordPiece vocab.txt; empty = built from the dataset's reports"),
       scalar("text.weights", c.text.weights, "HuggingFace BERT .safetensors to start from; empty = random init"),
       one_of("text.pooling", c.text.pooling, {"mean", "cls"},
@@ -204,7 +215,8 @@ std::vector<Field> fields_of(Config& c) {
       scalar("model.tau_max", c.model.tau_max, "temperature clamp, upper end", positive()),
       scalar("model.separate_global_tau", c.model.separate_global_tau, "the global loss learns its own temperature"),
       scalar("loss.w_local", c.loss.w_local, "weight of the local per-anatomy loss", non_negative()),
-      scalar("loss.w_global", c.loss.w_global, "weight of the global cross-anatomy loss (0 = fVLM baseline)", non_negative()),
+      scalar("loss.w_global", c.loss.w_global, "weight of the global cross-anatomy loss (0 = fVLM baseline)",
+             non_negative()),
       scalar("loss.skip_all_normal_anatomy", c.loss.skip_all_normal_anatomy,
              "local loss skips an anatomy with no abnormal instance in the global batch (fVLM)"),
       one_of("loss.local_reduction", c.loss.local_reduction, {"sum", "mean"}, "how per-anatomy local losses combine"),
@@ -218,13 +230,15 @@ std::vector<Field> fields_of(Config& c) {
       scalar("train.warmup_lr", c.train.warmup_lr, "learning rate at step 0 of the linear warm-up", non_negative()),
       scalar("train.min_lr", c.train.min_lr, "learning rate at the end of the cosine decay", non_negative()),
       scalar("train.warmup_steps", c.train.warmup_steps, "linear warm-up length", non_negative()),
-      scalar("train.weight_decay", c.train.weight_decay, "AdamW decoupled weight decay (not on norms, biases)", non_negative()),
+      scalar("train.weight_decay", c.train.weight_decay, "AdamW decoupled weight decay (not on norms, biases)",
+             non_negative()),
       scalar("train.beta1", c.train.beta1, "AdamW beta1", in_range(0, 1)),
       scalar("train.beta2", c.train.beta2, "AdamW beta2", in_range(0, 1)),
       scalar("train.grad_clip", c.train.grad_clip, "clip the global gradient norm to this; 0 = off", non_negative()),
       scalar("train.accumulation", c.train.accumulation, "micro-batches per optimizer step", positive()),
       scalar("train.seed", c.train.seed, "seed of the sampler, augmentation and initialisation"),
-      scalar("train.checkpoint_every", c.train.checkpoint_every, "steps between checkpoints; 0 = only at the end", non_negative()),
+      scalar("train.checkpoint_every", c.train.checkpoint_every, "steps between checkpoints; 0 = only at the end",
+             non_negative()),
       scalar("train.keep_checkpoints", c.train.keep_checkpoints, "checkpoints kept on disk", positive()),
       scalar("train.log_every", c.train.log_every, "steps between progress lines", positive()),
       scalar("train.val_every", c.train.val_every, "steps between validation losses; 0 = off", non_negative()),
@@ -233,13 +247,13 @@ std::vector<Field> fields_of(Config& c) {
       scalar("train.zero1", c.train.zero1, "shard the AdamW state across ranks (ZeRO-1)"),
       one_of("train.precision", c.train.precision, {"fp32", "bf16"}, "autocast precision"),
       scalar("comm.bucket_cap_mb", c.comm.bucket_cap_mb, "gradient all-reduce bucket size in MB", positive()),
-      scalar("comm.first_bucket_mb", c.comm.first_bucket_mb, "size of the first (earliest launched) bucket in MB", positive()),
+      scalar("comm.first_bucket_mb", c.comm.first_bucket_mb, "size of the first (earliest launched) bucket in MB",
+             positive()),
       scalar("comm.overlap", c.comm.overlap, "all-reduce gradient buckets during backward (false: after it)"),
       scalar("comm.debug_sequence", c.comm.debug_sequence,
              "check before every collective that all ranks call the same one (slow; for debugging)"),
       scalar("comm.failure_timeout_s", c.comm.failure_timeout_s,
-             "a collective not complete after this many seconds ends the job (at most a week)",
-             in_range(1e-3, 604800)),
+             "a collective not complete after this many seconds ends the job (at most a week)", in_range(1e-3, 604800)),
       scalar("monitoring.address", c.monitoring.address, "interface the Prometheus /metrics endpoint listens on"),
       scalar("monitoring.port_base", c.monitoring.port_base,
              "a rank serves /metrics on port_base + its local rank; 0 = no exporter", in_range(0, 65535)),
@@ -308,15 +322,16 @@ void apply_yaml(Config& config, const std::string& yaml_text, const std::string&
 
 void apply_override(Config& config, const std::string& assignment) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw UsageError("--set '" + assignment + "': expected key.path=value");
+  if (eq == std::string::npos || eq == 0) throw UsageError("--set '" + assignment + "': expected key.path=value");
   const std::string path = assignment.substr(0, eq);
   const std::string origin = "--set " + path;
   set_field(config, path, parse_yaml(assignment.substr(eq + 1), origin), origin);
 }
 
 void validate(const Config& c) {
-  auto fail = [](const std::string& key, const std::string& why) { throw UsageError("config: key '" + key + "': " + why); };
+  auto fail = [](const std::string& key, const std::string& why) {
+    throw UsageError("config: key '" + key + "': " + why);
+  };
   std::set<std::string> unique(c.data.anatomies.begin(), c.data.anatomies.end());
   if (unique.size() != c.data.anatomies.size()) fail("data.anatomies", "names must be unique");
   if (c.data.anatomies.size() > 255) fail("data.anatomies", "at most 255 anatomies fit the uint8 label map");
@@ -328,7 +343,8 @@ void validate(const Config& c) {
   }
   if (c.vision.width % c.vision.heads != 0) fail("vision.width", "must be a multiple of vision.heads");
   for (auto layer : c.vision.return_layers)
-    if (layer > c.vision.depth) fail("vision.return_layers", "layer " + std::to_string(layer) + " exceeds vision.depth");
+    if (layer > c.vision.depth)
+      fail("vision.return_layers", "layer " + std::to_string(layer) + " exceeds vision.depth");
   if (c.text.width % c.text.heads != 0) fail("text.width", "must be a multiple of text.heads");
   if (c.vision.width % c.model.pool_heads != 0) fail("model.pool_heads", "must divide vision.width");
   if (c.model.tau_min > c.model.tau_max) fail("model.tau_min", "must not exceed model.tau_max");

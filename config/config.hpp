@@ -13,7 +13,7 @@ struct DataConfig {
   std::string dir = "data/synthetic";  // dataset directory (dataset.json + shards)
   std::vector<std::string> anatomies = {"lung", "heart", "esophagus", "aorta"};
   std::array<int64_t, 3> crop = {48, 96, 96};  // D, H, W of the training crop
-  double hu_min = -1150;                         // HU window mapped to [0, 1]
+  double hu_min = -1150;                       // HU window mapped to [0, 1]
   double hu_max = 350;
   double flip_prob = 0.2;  // per-axis random flip probability (training)
   int64_t workers = 2;     // loader threads per rank
@@ -103,11 +103,11 @@ struct TrainConfig {
 
 // The distributed layer (comm/): gradient buckets, collective-order checks, failure detection.
 struct CommConfig {
-  double bucket_cap_mb = 25;        // gradient bucket size (PyTorch DDP's default)
-  double first_bucket_mb = 1;       // the first bucket is small so communication starts early
-  bool overlap = true;              // all-reduce buckets during backward (false: after it)
-  bool debug_sequence = false;      // compare a fingerprint of every collective across ranks (slow)
-  double failure_timeout_s = 300;   // a collective that takes longer throws and ends the job
+  double bucket_cap_mb = 25;       // gradient bucket size (PyTorch DDP's default)
+  double first_bucket_mb = 1;      // the first bucket is small so communication starts early
+  bool overlap = true;             // all-reduce buckets during backward (false: after it)
+  bool debug_sequence = false;     // compare a fingerprint of every collective across ranks (slow)
+  double failure_timeout_s = 300;  // a collective that takes longer throws and ends the job
 };
 
 // The Prometheus exporter of every rank (monitoring/, docs/monitoring.md).

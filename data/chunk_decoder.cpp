@@ -58,7 +58,8 @@ std::vector<uint8_t> decode_lz4(const std::vector<uint8_t>& in, size_t decoded_b
     const uint64_t csize = load_be(in.data() + pos, 4);
     pos += 4;
     if (csize > in.size() - pos) {
-      corrupt(where, fmt::format("LZ4 block of {} bytes at byte {} runs past the chunk end ({})", csize, pos, in.size()));
+      corrupt(where,
+              fmt::format("LZ4 block of {} bytes at byte {} runs past the chunk end ({})", csize, pos, in.size()));
     }
     if (csize == this_block) {
       std::memcpy(out.data() + done, in.data() + pos, this_block);
@@ -112,7 +113,8 @@ FilterPipeline read_pipeline(hid_t dcpl) {
     size_t nelmts = 8;
     unsigned cd[8] = {};
     char name[64] = {};
-    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nelmts, cd, sizeof name, name, &config);
+    const H5Z_filter_t id =
+        H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nelmts, cd, sizeof name, name, &config);
     if (id == H5Z_FILTER_SHUFFLE && nelmts >= 1 && cd[0] >= 1 && cd[0] <= 16) {
       p.filters.push_back({FilterKind::shuffle, cd[0]});
     } else if (id == H5Z_FILTER_DEFLATE) {

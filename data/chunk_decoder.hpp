@@ -24,8 +24,8 @@ struct Filter {
 };
 
 struct FilterPipeline {
-  bool supported = false;        // false: some filter or layout this decoder does not know; use H5Dread
-  std::vector<Filter> filters;   // in the order HDF5 applied them on write
+  bool supported = false;       // false: some filter or layout this decoder does not know; use H5Dread
+  std::vector<Filter> filters;  // in the order HDF5 applied them on write
 };
 
 // Reads the pipeline of a dataset creation property list (H5Dget_create_plist). Chunked layout only.

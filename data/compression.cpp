@@ -11,9 +11,7 @@ bool lz4_available() {
   return H5Zfilter_avail(kLz4FilterId) > 0;
 }
 
-Compression best_available_compression() {
-  return lz4_available() ? Compression::lz4 : Compression::deflate_shuffle;
-}
+Compression best_available_compression() { return lz4_available() ? Compression::lz4 : Compression::deflate_shuffle; }
 
 std::string to_string(Compression c) {
   switch (c) {
@@ -33,8 +31,9 @@ void add_filters(hid_t dcpl, Compression c) {
   switch (c) {
     case Compression::lz4: {
       if (!lz4_available()) {
-        throw UsageError("compression 'lz4' asked for, but the HDF5 LZ4 filter (id 32004) cannot be loaded; "
-                         "install hdf5-filter-plugin or use 'deflate+shuffle'");
+        throw UsageError(
+            "compression 'lz4' asked for, but the HDF5 LZ4 filter (id 32004) cannot be loaded; "
+            "install hdf5-filter-plugin or use 'deflate+shuffle'");
       }
       // cd_values[0] = 0: the plugin's default block size (1 GiB, i.e. one LZ4 block per chunk).
       const unsigned cd[1] = {0};

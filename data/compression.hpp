@@ -14,8 +14,8 @@ inline constexpr H5Z_filter_t kLz4FilterId = 32004;
 inline constexpr unsigned kDeflateLevel = 4;  // level 4: most of level 9's ratio on CT at a fraction of the time
 
 bool lz4_available();
-Compression best_available_compression();  // lz4 when the plugin filter loads, else deflate+shuffle
-std::string to_string(Compression);          // "lz4", "deflate+shuffle"
+Compression best_available_compression();                 // lz4 when the plugin filter loads, else deflate+shuffle
+std::string to_string(Compression);                       // "lz4", "deflate+shuffle"
 Compression compression_from_string(const std::string&);  // UsageError on anything else
 
 // Adds the compression filters, then Fletcher32 (last, so the checksum covers the stored, compressed bytes

@@ -3,11 +3,11 @@
 // the sampler and the loader in one place (the training and evaluation commands call these).
 #include <cstdint>
 
+#include "config/config.hpp"
 #include "data/dataset.hpp"
 #include "data/loader.hpp"
 #include "data/sampler.hpp"
 #include "data/text_pipeline.hpp"
-#include "config/config.hpp"
 
 namespace cagcl {
 

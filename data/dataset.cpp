@@ -14,8 +14,9 @@ void check_file_against_entry(const std::filesystem::path& file, const ShardEntr
                               const std::string& manifest, bool verify_checksum) {
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(file, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot stat ({}), listed in {} field '{}'", file.string(), ec.message(),
-                                    manifest, field + ".file"));
+  if (ec)
+    throw IoError(fmt::format("{}: cannot stat ({}), listed in {} field '{}'", file.string(), ec.message(), manifest,
+                              field + ".file"));
   if (bytes != e.bytes) {
     throw DataError(fmt::format("{}: size {} bytes differs from {} field '{}.bytes' ({}): truncated or replaced?",
                                 file.string(), bytes, manifest, field, e.bytes));
@@ -23,13 +24,13 @@ void check_file_against_entry(const std::filesystem::path& file, const ShardEntr
   if (!verify_checksum) return;
   const std::string sha = sha256_file(file);
   if (sha != e.sha256) {
-    throw DataError(fmt::format("{}: sha256 {} differs from {} field '{}.sha256' ({})", file.string(), sha,
-                                manifest, field, e.sha256));
+    throw DataError(fmt::format("{}: sha256 {} differs from {} field '{}.sha256' ({})", file.string(), sha, manifest,
+                                field, e.sha256));
   }
 }
 
-void check_reader_against_entry(const ShardReader& r, const Manifest& m, const ShardEntry& e,
-                                const std::string& field, const std::string& manifest) {
+void check_reader_against_entry(const ShardReader& r, const Manifest& m, const ShardEntry& e, const std::string& field,
+                                const std::string& manifest) {
   const auto mismatch = [&](const std::string& what, const std::string& in_shard, const std::string& in_manifest) {
     throw DataError(fmt::format("{}: {} {} differs from {} field '{}' ({})", r.path().string(), what, in_shard,
                                 manifest, in_manifest, field));

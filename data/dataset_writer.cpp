@@ -2,18 +2,21 @@
 
 #include <fmt/format.h>
 
+#include "common/atomic_file.hpp"
 #include "common/checksum.hpp"
 #include "common/error.hpp"
-#include "common/atomic_file.hpp"
 #include "data/schema.hpp"
 
 namespace cagcl::data {
 
 std::string shard_file_name(int64_t shard_index) { return fmt::format("shard-{:05d}.h5", shard_index); }
 
-DatasetWriter::DatasetWriter(std::filesystem::path dir, ShardLayout layout, int64_t total_samples,
-                             int64_t num_shards, nlohmann::json generator)
-    : dir_(std::move(dir)), layout_(std::move(layout)), total_(total_samples), num_shards_(num_shards),
+DatasetWriter::DatasetWriter(std::filesystem::path dir, ShardLayout layout, int64_t total_samples, int64_t num_shards,
+                             nlohmann::json generator)
+    : dir_(std::move(dir)),
+      layout_(std::move(layout)),
+      total_(total_samples),
+      num_shards_(num_shards),
       generator_(std::move(generator)) {
   if (total_ < 0) throw UsageError(fmt::format("{}: total_samples {} is negative", dir_.string(), total_));
   if (num_shards_ < 1 || num_shards_ > std::max<int64_t>(total_, 1)) {
@@ -26,8 +29,8 @@ DatasetWriter::DatasetWriter(std::filesystem::path dir, ShardLayout layout, int6
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw IoError(fmt::format("{}: cannot create directory: {}", dir_.string(), ec.message()));
   if (std::filesystem::exists(dir_ / kManifestFileName)) {
-    throw UsageError(fmt::format("{}: already holds a {}; delete it first to overwrite the dataset",
-                                 dir_.string(), kManifestFileName));
+    throw UsageError(fmt::format("{}: already holds a {}; delete it first to overwrite the dataset", dir_.string(),
+                                 kManifestFileName));
   }
   manifest_.schema_version = kSchemaVersion;
   manifest_.anatomies = layout_.anatomies;

@@ -103,9 +103,7 @@ void check_dtype(hid_t type, const Where& where, Dtype expected) {
   }
 }
 
-std::string dims_text(const Dims& dims) {
-  return fmt::format("[{}]", fmt::join(dims, ","));
-}
+std::string dims_text(const Dims& dims) { return fmt::format("[{}]", fmt::join(dims, ",")); }
 
 // Variable-length strings come back as malloc'd char*; the reclaim must run even when conversion throws.
 struct VlenStrings {
@@ -187,13 +185,9 @@ void Handle::close(const std::string& file, const std::string& member) {
   if (id >= 0 && closer_ && closer_(id) < 0) fail_io({file, member}, "close failed");
 }
 
-Where Where::child(const std::string& name) const {
-  return {file, member.empty() ? name : member + "/" + name};
-}
+Where Where::child(const std::string& name) const { return {file, member.empty() ? name : member + "/" + name}; }
 
-std::string Where::prefix() const {
-  return member.empty() ? file : fmt::format("{}: member '{}'", file, member);
-}
+std::string Where::prefix() const { return member.empty() ? file : fmt::format("{}: member '{}'", file, member); }
 
 std::string error_stack() {
   std::string text;
@@ -252,13 +246,11 @@ Dtype classify(hid_t type) {
         default: return Dtype::other;
       }
     }
-    case H5T_FLOAT:
-      return size == 4 ? Dtype::f32 : size == 8 ? Dtype::f64 : Dtype::other;
+    case H5T_FLOAT: return size == 4 ? Dtype::f32 : size == 8 ? Dtype::f64 : Dtype::other;
     case H5T_STRING:
       // Only variable-length strings: fixed-length ones would need a different read path.
       return H5Tis_variable_str(type) > 0 ? Dtype::string : Dtype::other;
-    default:
-      return Dtype::other;
+    default: return Dtype::other;
   }
 }
 
@@ -288,8 +280,8 @@ Handle open_file_readonly(const std::filesystem::path& path) {
 
 Handle create_group(hid_t parent, const std::string& name, const Where& where) {
   Handle gcpl = object_creation_plist(H5P_GROUP_CREATE);
-  return checked_handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose,
-                        where.child(name), "cannot create group");
+  return checked_handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, where.child(name),
+                        "cannot create group");
 }
 
 bool exists(hid_t parent, const std::string& name) { return H5Lexists(parent, name.c_str(), H5P_DEFAULT) > 0; }
@@ -326,8 +318,8 @@ void write_dataset(hid_t parent, const std::string& name, const Where& where, co
   }
   Handle space = simple_space(dims);
   const hid_t type = native_type(dtype_of<T>());
-  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                               H5Dclose, w, "cannot create dataset");
+  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                               w, "cannot create dataset");
   if (element_count(dims) > 0) {
     check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), w, "write failed");
   }
@@ -345,8 +337,8 @@ template <class T>
 std::vector<T> read_exact(hid_t parent, const std::string& name, const Where& where, const Dims& dims) {
   Where w = where.child(name);
   Handle dset = open_dataset(parent, name, where);
-  Dims found = checked_shape(dset, w, dtype_of<T>(), static_cast<int>(dims.size()),
-                             std::numeric_limits<uint64_t>::max());
+  Dims found =
+      checked_shape(dset, w, dtype_of<T>(), static_cast<int>(dims.size()), std::numeric_limits<uint64_t>::max());
   if (found != dims) fail_data(w, fmt::format("expected shape {}, found {}", dims_text(dims), dims_text(found)));
   std::vector<T> out;
   read_dataset(dset, w, static_cast<size_t>(element_count(dims)), out);
@@ -363,10 +355,10 @@ std::vector<T> read_vector(hid_t parent, const std::string& name, const Where& w
   return out;
 }
 
-#define CAGCL_H5_INSTANTIATE(T)                                                                           \
+#define CAGCL_H5_INSTANTIATE(T)                                                                          \
   template void write_dataset<T>(hid_t, const std::string&, const Where&, const Dims&, const T*, hid_t); \
-  template void read_dataset<T>(hid_t, const Where&, size_t, std::vector<T>&);                          \
-  template std::vector<T> read_exact<T>(hid_t, const std::string&, const Where&, const Dims&);            \
+  template void read_dataset<T>(hid_t, const Where&, size_t, std::vector<T>&);                           \
+  template std::vector<T> read_exact<T>(hid_t, const std::string&, const Where&, const Dims&);           \
   template std::vector<T> read_vector<T>(hid_t, const std::string&, const Where&, uint64_t);
 CAGCL_H5_INSTANTIATE(uint8_t)
 CAGCL_H5_INSTANTIATE(int16_t)
@@ -380,15 +372,14 @@ void write_strings(hid_t parent, const std::string& name, const Where& where, co
   Handle type = utf8_string_type();
   Handle space = simple_space({v.size()});
   Handle dcpl = dataset_creation_plist();
-  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                               H5Dclose, w, "cannot create dataset");
+  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                               w, "cannot create dataset");
   if (v.empty()) return;
   auto ptrs = c_strings(v);
   check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), w, "write failed");
 }
 
-std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where,
-                                      uint64_t max_len) {
+std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where, uint64_t max_len) {
   Where w = where.child(name);
   Handle dset = open_dataset(parent, name, where);
   Dims dims = checked_shape(dset, w, Dtype::string, 1, max_len);
@@ -405,8 +396,8 @@ void write_string(hid_t parent, const std::string& name, const Where& where, con
   Handle type = utf8_string_type();
   Handle space = simple_space({});
   Handle dcpl = dataset_creation_plist();
-  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                               H5Dclose, w, "cannot create dataset");
+  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+                               w, "cannot create dataset");
   const char* p = s.c_str();
   check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), w, "write failed");
 }
@@ -449,8 +440,7 @@ void write_attr_string(hid_t obj, const std::string& name, const Where& where, c
   check(H5Awrite(attr, type, &p), attr_where(where, name), "write failed");
 }
 
-void write_attr_strings(hid_t obj, const std::string& name, const Where& where,
-                        const std::vector<std::string>& v) {
+void write_attr_strings(hid_t obj, const std::string& name, const Where& where, const std::vector<std::string>& v) {
   Handle type = utf8_string_type();
   Handle attr = create_attr(obj, name, where, type, {v.size()});
   if (v.empty()) return;
@@ -459,8 +449,8 @@ void write_attr_strings(hid_t obj, const std::string& name, const Where& where,
 }
 
 namespace {
-std::vector<std::string> read_attr_string_values(hid_t obj, const std::string& name, const Where& where,
-                                                 int rank, uint64_t max_len) {
+std::vector<std::string> read_attr_string_values(hid_t obj, const std::string& name, const Where& where, int rank,
+                                                 uint64_t max_len) {
   Handle attr = open_attr(obj, name, where);
   Where w = attr_where(where, name);
   Handle type(check(H5Aget_type(attr), w, "cannot read type"), H5Tclose);
@@ -480,8 +470,7 @@ std::string read_attr_string(hid_t obj, const std::string& name, const Where& wh
   return read_attr_string_values(obj, name, where, 0, 1)[0];
 }
 
-std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name, const Where& where,
-                                           uint64_t max_len) {
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name, const Where& where, uint64_t max_len) {
   return read_attr_string_values(obj, name, where, 1, max_len);
 }
 

@@ -62,13 +62,29 @@ std::string error_stack();
 // The dtypes a shard uses. `name` is numpy's spelling, used in messages ("expected int16, found float32").
 enum class Dtype { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64, string, other };
 std::string to_string(Dtype);
-template <class T> constexpr Dtype dtype_of();
-template <> constexpr Dtype dtype_of<uint8_t>() { return Dtype::u8; }
-template <> constexpr Dtype dtype_of<int16_t>() { return Dtype::i16; }
-template <> constexpr Dtype dtype_of<int64_t>() { return Dtype::i64; }
-template <> constexpr Dtype dtype_of<uint64_t>() { return Dtype::u64; }
-template <> constexpr Dtype dtype_of<double>() { return Dtype::f64; }
-hid_t native_type(Dtype);   // H5T_NATIVE_*; not for strings
+template <class T>
+constexpr Dtype dtype_of();
+template <>
+constexpr Dtype dtype_of<uint8_t>() {
+  return Dtype::u8;
+}
+template <>
+constexpr Dtype dtype_of<int16_t>() {
+  return Dtype::i16;
+}
+template <>
+constexpr Dtype dtype_of<int64_t>() {
+  return Dtype::i64;
+}
+template <>
+constexpr Dtype dtype_of<uint64_t>() {
+  return Dtype::u64;
+}
+template <>
+constexpr Dtype dtype_of<double>() {
+  return Dtype::f64;
+}
+hid_t native_type(Dtype);    // H5T_NATIVE_*; not for strings
 Dtype classify(hid_t type);  // the Dtype of an on-disk type
 Handle utf8_string_type();   // variable-length UTF-8 string
 
@@ -105,8 +121,7 @@ template <class T>
 std::vector<T> read_vector(hid_t parent, const std::string& name, const Where& where, uint64_t max_len);
 
 void write_strings(hid_t parent, const std::string& name, const Where& where, const std::vector<std::string>& v);
-std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where,
-                                      uint64_t max_len);
+std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where, uint64_t max_len);
 void write_string(hid_t parent, const std::string& name, const Where& where, const std::string& s);  // scalar
 std::string read_string(hid_t parent, const std::string& name, const Where& where);
 
@@ -116,7 +131,6 @@ int64_t read_attr_int64(hid_t obj, const std::string& name, const Where& where);
 void write_attr_string(hid_t obj, const std::string& name, const Where& where, const std::string& value);
 std::string read_attr_string(hid_t obj, const std::string& name, const Where& where);
 void write_attr_strings(hid_t obj, const std::string& name, const Where& where, const std::vector<std::string>& v);
-std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name, const Where& where,
-                                           uint64_t max_len);
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name, const Where& where, uint64_t max_len);
 
 }  // namespace cagcl::data::h5

@@ -16,14 +16,16 @@ enum class RngPurpose : uint64_t { sampler = 101, crop = 102, flip = 103, text_a
 class KeyedRng {
  public:
   KeyedRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0)
-      : rng_(phantom::derive_seed(phantom::derive_seed(phantom::derive_seed(seed, static_cast<uint64_t>(purpose)), a), b)) {}
+      : rng_(phantom::derive_seed(phantom::derive_seed(phantom::derive_seed(seed, static_cast<uint64_t>(purpose)), a),
+                                  b)) {}
 
   uint64_t next() { return rng_.next(); }
   // Uniform in [0, n), unbiased (rejection of the short top range); n >= 1.
   uint64_t below(uint64_t n) {
     const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
-    do x = rng_.next(); while (x >= limit);
+    do x = rng_.next();
+    while (x >= limit);
     return x % n;
   }
   double uniform() { return rng_.uniform(); }

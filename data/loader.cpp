@@ -36,14 +36,14 @@ SampleSource dataset_source(const Dataset& dataset) {
   };
 }
 
-Loader::Loader(SampleSource source, Sampler sampler, int64_t start_position, LoaderOptions options,
-               TextPipeline text)
+Loader::Loader(SampleSource source, Sampler sampler, int64_t start_position, LoaderOptions options, TextPipeline text)
     : source_(std::move(source)), sampler_(std::move(sampler)), options_(options), text_(std::move(text)) {
   const auto bad = [](const std::string& what) { throw UsageError("loader: " + what); };
   if (options_.workers < 1) bad("data.workers must be >= 1");
   if (options_.prefetch < 1) bad("data.prefetch must be >= 1");
   if (options_.num_anatomies < 1 || options_.num_labels < 0) bad("num_anatomies must be >= 1");
-  for (int64_t c : options_.crop) if (c < 1) bad("data.crop must be positive");
+  for (int64_t c : options_.crop)
+    if (c < 1) bad("data.crop must be positive");
   if (!(options_.hu_max > options_.hu_min)) bad("data.hu_max must exceed data.hu_min");
   if (!text_.text || !text_.encode || text_.max_length < 1) bad("text pipeline incomplete (text, encode, max_length)");
   if (options_.max_bad_fraction < 0 || options_.max_bad_fraction > 1) bad("data.max_bad_fraction must be in [0, 1]");
@@ -168,7 +168,8 @@ void Loader::fill_row(Pending& p, int64_t row) {
     std::array<bool, 3> flip{false, false, false};
     CropBox box;
     if (options_.train) {
-      const Augmentation aug = random_augmentation(padded, crop, options_.flip_prob, options_.seed, p.plan.epoch, index);
+      const Augmentation aug =
+          random_augmentation(padded, crop, options_.flip_prob, options_.seed, p.plan.epoch, index);
       box = aug.box;
       flip = aug.flip;
     } else if (options_.eval_anatomy > 0) {
@@ -176,8 +177,8 @@ void Loader::fill_row(Pending& p, int64_t row) {
     } else {
       box = center_crop(padded, crop);
     }
-    crop_flip_window(s.volume.data(), s.anatomy.data(), shape, crop, box, flip, options_.hu_min, options_.hu_max,
-                     image, anatomy);
+    crop_flip_window(s.volume.data(), s.anatomy.data(), shape, crop, box, flip, options_.hu_min, options_.hu_max, image,
+                     anatomy);
     const auto volume_faces = labels_on_faces(s.anatomy.data(), shape);
     const std::vector<uint8_t> intact = intact_flags(anatomy, crop, A, &volume_faces);
     bool* intact_row = out.intact.data_ptr<bool>() + row * A;
@@ -244,9 +245,10 @@ Batch Loader::next() {
   }
   if (options_.skip_bad_samples &&
       static_cast<double>(bad_samples_) > options_.max_bad_fraction * static_cast<double>(samples_read_)) {
-    throw DataError(fmt::format("loader: {} of {} samples read were bad, more than data.max_bad_fraction = {}; "
-                                "stopping",
-                                bad_samples_, samples_read_, options_.max_bad_fraction));
+    throw DataError(
+        fmt::format("loader: {} of {} samples read were bad, more than data.max_bad_fraction = {}; "
+                    "stopping",
+                    bad_samples_, samples_read_, options_.max_bad_fraction));
   }
   return std::move(p->batch);
 }

@@ -44,19 +44,19 @@ using SampleSource = std::function<Sample(int64_t global_index)>;
 SampleSource dataset_source(const Dataset& dataset);
 
 struct LoaderOptions {
-  bool train = true;                     // random crop + flips; false: centre (or anatomy) crop, no flip
+  bool train = true;                          // random crop + flips; false: centre (or anatomy) crop, no flip
   std::array<int64_t, 3> crop{48, 112, 112};  // also the minimum size volumes are padded to
-  double hu_min = -1150, hu_max = 350;   // data.hu_min, data.hu_max
-  double flip_prob = 0.2;                // data.flip_prob
-  int64_t workers = 2;                   // data.workers
-  int64_t prefetch = 4;                  // data.prefetch: batches prepared ahead
-  uint64_t seed = 0;                     // train.seed
-  bool skip_bad_samples = false;         // data.skip_bad_samples
-  double max_bad_fraction = 0.01;        // data.max_bad_fraction
-  int64_t max_replacements = 16;         // consecutive bad candidates tried for one row before giving up
-  int64_t eval_anatomy = 0;              // evaluation: > 0 = crop centred on this anatomy (1-based)
-  int64_t num_anatomies = 0;             // A (dataset anatomy list)
-  int64_t num_labels = 0;                // label vector length
+  double hu_min = -1150, hu_max = 350;        // data.hu_min, data.hu_max
+  double flip_prob = 0.2;                     // data.flip_prob
+  int64_t workers = 2;                        // data.workers
+  int64_t prefetch = 4;                       // data.prefetch: batches prepared ahead
+  uint64_t seed = 0;                          // train.seed
+  bool skip_bad_samples = false;              // data.skip_bad_samples
+  double max_bad_fraction = 0.01;             // data.max_bad_fraction
+  int64_t max_replacements = 16;              // consecutive bad candidates tried for one row before giving up
+  int64_t eval_anatomy = 0;                   // evaluation: > 0 = crop centred on this anatomy (1-based)
+  int64_t num_anatomies = 0;                  // A (dataset anatomy list)
+  int64_t num_labels = 0;                     // label vector length
 };
 
 class Loader {
@@ -73,9 +73,9 @@ class Loader {
   // DataError when skipped bad samples exceed data.max_bad_fraction of the samples read.
   Batch next();
 
-  int64_t position() const;       // where the batch after the last one returned starts (for checkpoints)
-  int64_t samples_read() const;   // rows read so far by returned batches, bad ones included
-  int64_t bad_samples() const;    // of which were bad and skipped
+  int64_t position() const;      // where the batch after the last one returned starts (for checkpoints)
+  int64_t samples_read() const;  // rows read so far by returned batches, bad ones included
+  int64_t bad_samples() const;   // of which were bad and skipped
 
  private:
   struct Slot;
@@ -90,10 +90,10 @@ class Loader {
   TextPipeline text_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;   // workers: a slot became claimable, or stop
-  std::condition_variable ready_cv_;  // consumer: a batch completed
+  std::condition_variable work_cv_;              // workers: a slot became claimable, or stop
+  std::condition_variable ready_cv_;             // consumer: a batch completed
   std::deque<std::unique_ptr<Pending>> window_;  // batches not yet handed out, in order
-  int64_t claim_position_ = 0;  // sampler position of the next batch to create
+  int64_t claim_position_ = 0;                   // sampler position of the next batch to create
   int64_t position_ = 0;
   int64_t samples_read_ = 0;
   int64_t bad_samples_ = 0;

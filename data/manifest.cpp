@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "common/error.hpp"
 #include "common/atomic_file.hpp"
+#include "common/error.hpp"
 #include "data/compression.hpp"
 #include "data/schema.hpp"
 #include "data/shard_layout.hpp"
@@ -77,8 +77,8 @@ bool is_sha256_hex(const std::string& s) {
   return true;
 }
 
-void check_names(const Fields& f, const std::vector<std::string>& names, const std::string& field,
-                 int64_t max_count, bool allow_empty) {
+void check_names(const Fields& f, const std::vector<std::string>& names, const std::string& field, int64_t max_count,
+                 bool allow_empty) {
   if (!allow_empty && names.empty()) f.fail(field, "must not be empty");
   if (static_cast<int64_t>(names.size()) > max_count) f.fail(field, fmt::format("more than {} entries", max_count));
   std::set<std::string> seen;
@@ -120,11 +120,9 @@ json Manifest::to_json() const {
                            {"sha256", s.sha256}});
   }
   // nlohmann::json orders object keys alphabetically, so the text is a pure function of the content.
-  return json{{"format", kManifestFormat},  {"schema_version", schema_version},
-              {"anatomies", anatomies},     {"labels", labels},
-              {"compression", compression}, {"num_samples", num_samples()},
-              {"shards", shards_json},      {"generator", generator},
-              {"reports", has_reports}};
+  return json{{"format", kManifestFormat}, {"schema_version", schema_version}, {"anatomies", anatomies},
+              {"labels", labels},          {"compression", compression},       {"num_samples", num_samples()},
+              {"shards", shards_json},     {"generator", generator},           {"reports", has_reports}};
 }
 
 Manifest Manifest::from_json(const json& j, const std::string& file) {
@@ -158,8 +156,8 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
     ShardEntry e = parse_shard(f, shards[i], field);
     if (!files.insert(e.file).second) f.fail(field + ".file", "'" + e.file + "' is listed twice");
     if (e.first_index != next_index) {
-      f.fail(field + ".first_index", fmt::format("expected {} (previous shards end there), found {}", next_index,
-                                                 e.first_index));
+      f.fail(field + ".first_index",
+             fmt::format("expected {} (previous shards end there), found {}", next_index, e.first_index));
     }
     if (e.num_samples > INT64_MAX - next_index) f.fail(field + ".num_samples", "too large");
     next_index += e.num_samples;
@@ -167,8 +165,7 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
   }
   const int64_t total = f.integer(j, "num_samples", "num_samples", 0);
   if (total != next_index) {
-    f.fail("num_samples", fmt::format("{} does not match the sum of the shards' num_samples ({})", total,
-                                      next_index));
+    f.fail("num_samples", fmt::format("{} does not match the sum of the shards' num_samples ({})", total, next_index));
   }
   m.generator = f.member(j, "generator", "generator");
   if (const auto it = j.find("reports"); it != j.end()) {

@@ -14,7 +14,7 @@ inline constexpr const char* kManifestFileName = "dataset.json";
 inline constexpr const char* kManifestFormat = "cagcl-dataset";
 
 struct ShardEntry {
-  std::string file;        // plain file name inside the dataset directory
+  std::string file;  // plain file name inside the dataset directory
   int64_t num_samples = 0;
   int64_t first_index = 0;  // global index of the shard's sample 0
   uint64_t bytes = 0;       // file size

@@ -27,8 +27,8 @@ StoredVolume read_stored_volume(const ShardReader& shard, const std::string& mem
   sv.shape = shape;
   h5::Handle d(H5Dopen2(shard.file_handle(), member.c_str(), H5P_DEFAULT), H5Dclose);
   if (!d.valid()) h5::fail_data(w, "cannot open dataset");
-  const h5::Dims dims = h5::checked_shape(d, w, is_int16 ? h5::Dtype::i16 : h5::Dtype::u8, 3,
-                                          static_cast<uint64_t>(kMaxVoxels));
+  const h5::Dims dims =
+      h5::checked_shape(d, w, is_int16 ? h5::Dtype::i16 : h5::Dtype::u8, 3, static_cast<uint64_t>(kMaxVoxels));
   for (size_t i = 0; i < 3; ++i) {
     if (static_cast<int64_t>(dims[i]) != shape[i]) {
       h5::fail_data(w, fmt::format("shape [{},{},{}] differs from the volume's [{},{},{}]", dims[0], dims[1], dims[2],
@@ -44,7 +44,8 @@ StoredVolume read_stored_volume(const ShardReader& shard, const std::string& mem
   if (sv.pipeline.supported && H5Pget_chunk(dcpl, 3, cdims) != 3) sv.pipeline.supported = false;
   if (!sv.pipeline.supported) {
     sv.decoded.resize(total_bytes);
-    if (H5Dread(d, is_int16 ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, sv.decoded.data()) < 0) {
+    if (H5Dread(d, is_int16 ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, sv.decoded.data()) <
+        0) {
       h5::fail_data(w, "read failed (corrupt chunk or checksum mismatch?)");
     }
     return sv;
@@ -99,7 +100,8 @@ void decode_volume(StoredVolume&& sv, void* out, size_t out_bytes) {
     const std::string where = fmt::format("{} (chunk at [{},{},{}])", sv.where, c.offset[0], c.offset[1], c.offset[2]);
     const std::vector<uint8_t> chunk = decode_chunk(sv.pipeline, c.filter_mask, std::move(c.bytes), chunk_bytes, where);
     // Edge chunks are stored whole; copy only the part inside the dataset.
-    const int64_t nz = std::min(cd, D - c.offset[0]), ny = std::min(ch, H - c.offset[1]), nx = std::min(cw, W - c.offset[2]);
+    const int64_t nz = std::min(cd, D - c.offset[0]), ny = std::min(ch, H - c.offset[1]),
+                  nx = std::min(cw, W - c.offset[2]);
     for (int64_t z = 0; z < nz; ++z) {
       for (int64_t y = 0; y < ny; ++y) {
         const size_t src = static_cast<size_t>((z * ch + y) * cw) * es;

@@ -15,18 +15,18 @@ namespace cagcl::data {
 
 // One voxel dataset as read under the lock: either its stored chunks or (fallback) its decoded bytes.
 struct StoredVolume {
-  std::string where;                  // "FILE: member 'samples/000003/volume'", for errors
-  std::array<int64_t, 3> shape{};     // D, H, W
-  std::array<int64_t, 3> chunk{};     // chunk D, H, W
+  std::string where;               // "FILE: member 'samples/000003/volume'", for errors
+  std::array<int64_t, 3> shape{};  // D, H, W
+  std::array<int64_t, 3> chunk{};  // chunk D, H, W
   size_t element_size = 0;
   FilterPipeline pipeline;
   struct Chunk {
     std::array<int64_t, 3> offset{};  // first voxel of the chunk
     uint32_t filter_mask = 0;
-    std::vector<uint8_t> bytes;       // as stored
+    std::vector<uint8_t> bytes;  // as stored
   };
   std::vector<Chunk> chunks;
-  std::vector<uint8_t> decoded;       // fallback: the whole dataset, decoded by HDF5
+  std::vector<uint8_t> decoded;  // fallback: the whole dataset, decoded by HDF5
 };
 
 // Opens `member` of the shard (int16 or uint8 voxels of exactly `shape`) and reads its stored chunks.

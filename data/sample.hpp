@@ -22,9 +22,9 @@ struct Sample {
   // apart from description (findings) sentences. Both empty <=> the anatomy is normal.
   std::vector<std::vector<std::string>> conclusion;
   std::vector<std::vector<std::string>> description;
-  std::vector<uint8_t> normal;     // [A] 1 when the anatomy has no sentence
-  std::vector<uint64_t> text_id;   // [A] canonical text id (see text_id.hpp)
-  std::vector<uint8_t> labels;     // [num_labels] 0/1, dataset label order
+  std::vector<uint8_t> normal;    // [A] 1 when the anatomy has no sentence
+  std::vector<uint64_t> text_id;  // [A] canonical text id (see text_id.hpp)
+  std::vector<uint8_t> labels;    // [num_labels] 0/1, dataset label order
 
   std::string findings;    // the whole free-text findings section of the report
   std::string impression;  // the whole free-text impression section

@@ -14,7 +14,8 @@ template <class It>
 void shuffle_range(It first, It last, KeyedRng& rng) {
   // Fisher-Yates with the project's own unbiased integers (std::shuffle is implementation-defined).
   const auto n = static_cast<uint64_t>(last - first);
-  for (uint64_t i = n; i > 1; --i) std::swap(first[static_cast<int64_t>(i - 1)], first[static_cast<int64_t>(rng.below(i))]);
+  for (uint64_t i = n; i > 1; --i)
+    std::swap(first[static_cast<int64_t>(i - 1)], first[static_cast<int64_t>(rng.below(i))]);
 }
 
 }  // namespace
@@ -58,7 +59,9 @@ std::vector<int64_t> Sampler::epoch_order(int64_t epoch) const {
   }
   // Shard-aware: consecutive reads of one rank stay inside one shard, and mostly inside one block of
   // neighbouring samples (same file region), which suits network filesystems.
-  struct Span { int64_t begin, size; };
+  struct Span {
+    int64_t begin, size;
+  };
   std::vector<Span> shards;
   int64_t begin = 0;
   for (int64_t s : options_.shard_sizes) {

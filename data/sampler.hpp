@@ -24,8 +24,8 @@ struct SamplerOptions {
   int64_t rank = 0;         // r
   int64_t batch_size = 1;   // b, per rank
   uint64_t seed = 0;
-  bool shuffle = true;     // false: identity order every epoch (evaluation)
-  bool drop_last = true;   // true: training rule; false: evaluation padding
+  bool shuffle = true;    // false: identity order every epoch (evaluation)
+  bool drop_last = true;  // true: training rule; false: evaluation padding
   // Shard-aware order: shuffle shard order, then within each shard the order of its blocks of
   // `block_size` consecutive samples and the samples within each block; still one permutation per epoch.
   // Empty = plain global shuffle. Sizes must sum to num_samples (shard k follows shard k-1).
@@ -36,8 +36,8 @@ struct SamplerOptions {
 // What one rank loads at one step.
 struct LocalBatch {
   int64_t epoch = 0;
-  int64_t position = 0;       // global position of the first slot of this global batch
-  int64_t next_position = 0;  // global position of the next global batch
+  int64_t position = 0;          // global position of the first slot of this global batch
+  int64_t next_position = 0;     // global position of the next global batch
   std::vector<int64_t> indices;  // b global sample indices; -1 = padding (evaluation only)
 };
 

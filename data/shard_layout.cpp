@@ -59,8 +59,8 @@ void validate_voxels(const Sample& s, const ShardLayout& layout, const std::stri
   const auto max_label = static_cast<uint8_t>(layout.num_anatomies());
   for (size_t i = 0; i < s.anatomy.size(); ++i) {
     if (s.anatomy[i] > max_label) {
-      fail<Error>(where, "anatomy", fmt::format("voxel {} has label {} but there are only {} anatomies", i,
-                                                s.anatomy[i], max_label));
+      fail<Error>(where, "anatomy",
+                  fmt::format("voxel {} has label {} but there are only {} anatomies", i, s.anatomy[i], max_label));
     }
   }
 }

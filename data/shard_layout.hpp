@@ -12,9 +12,9 @@ namespace cagcl::data {
 
 // Limits applied to everything read from or written to a shard, so that a hostile file cannot make the
 // reader allocate without bound.
-inline constexpr int64_t kMaxDim = 4096;                   // per axis
-inline constexpr int64_t kMaxVoxels = int64_t{1} << 30;     // 2 GiB of int16
-inline constexpr int64_t kMaxAnatomies = 255;               // anatomy map is uint8
+inline constexpr int64_t kMaxDim = 4096;                 // per axis
+inline constexpr int64_t kMaxVoxels = int64_t{1} << 30;  // 2 GiB of int16
+inline constexpr int64_t kMaxAnatomies = 255;            // anatomy map is uint8
 inline constexpr int64_t kMaxLabels = 4096;
 inline constexpr int64_t kMaxSentences = 100000;
 

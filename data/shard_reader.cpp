@@ -18,8 +18,8 @@ constexpr int64_t kMaxShardSamples = int64_t{1} << 32;
 ShardLayout read_layout(hid_t file, const h5::Where& w) {
   const std::string format = h5::read_attr_string(file, sf::kAttrFormat, w);
   if (format != sf::kFormat) {
-    throw DataError(fmt::format("{}: member '/@{}': expected '{}', found '{}'", w.file, sf::kAttrFormat, sf::kFormat,
-                                format));
+    throw DataError(
+        fmt::format("{}: member '/@{}': expected '{}', found '{}'", w.file, sf::kAttrFormat, sf::kFormat, format));
   }
   const int64_t version = h5::read_attr_int64(file, sf::kAttrSchemaVersion, w);
   if (version != kSchemaVersion) {
@@ -95,9 +95,7 @@ void read_sentences(hid_t group, const h5::Where& w, size_t num_anatomies, Sampl
 
 }  // namespace
 
-std::string sample_group_path(int64_t local_index) {
-  return fmt::format("{}/{:06d}", sf::kSamplesGroup, local_index);
-}
+std::string sample_group_path(int64_t local_index) { return fmt::format("{}/{:06d}", sf::kSamplesGroup, local_index); }
 
 struct ShardReader::Impl {
   std::filesystem::path path;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "common/error.hpp"
 #include "common/atomic_file.hpp"
+#include "common/error.hpp"
 #include "data/hdf5.hpp"
 #include "data/schema.hpp"
 #include "data/shard_format.hpp"
@@ -110,7 +110,8 @@ struct ShardWriter::Impl {
 ShardWriter::ShardWriter(std::filesystem::path path, ShardLayout layout) : impl_(std::make_unique<Impl>()) {
   layout.validate(path.string());
   if (layout.compression == Compression::lz4 && !lz4_available()) {
-    throw UsageError(path.string() + ": field 'compression': lz4 asked for, but the HDF5 LZ4 filter (32004) "
+    throw UsageError(path.string() +
+                     ": field 'compression': lz4 asked for, but the HDF5 LZ4 filter (32004) "
                      "cannot be loaded");
   }
   impl_->path = std::move(path);
@@ -128,8 +129,8 @@ ShardWriter::~ShardWriter() = default;
 void ShardWriter::append(const Sample& sample) {
   if (!impl_ || impl_->finished) throw UsageError("ShardWriter::append: shard already finished");
   const std::string name = sample_group_path(impl_->count);
-  validate_sample<UsageError>(sample, impl_->layout, fmt::format("{}: sample {} ('{}')", impl_->path.string(),
-                                                                 impl_->count, sample.name),
+  validate_sample<UsageError>(sample, impl_->layout,
+                              fmt::format("{}: sample {} ('{}')", impl_->path.string(), impl_->count, sample.name),
                               true);
   h5::Handle group = h5::create_group(impl_->file, name, impl_->where());
   write_sample(group, impl_->where().child(name), sample, impl_->layout.compression);

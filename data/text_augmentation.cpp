@@ -32,8 +32,7 @@ std::string joined(const std::vector<std::string>& sentences) {
 
 void AugmentOptions::validate() const {
   if (!(p_aug >= 0.0 && p_aug <= 1.0)) throw UsageError(fmt::format("augment.p_aug {}: must be in [0, 1]", p_aug));
-  if (!(p_keep >= 0.0 && p_keep <= 1.0))
-    throw UsageError(fmt::format("augment.p_keep {}: must be in [0, 1]", p_keep));
+  if (!(p_keep >= 0.0 && p_keep <= 1.0)) throw UsageError(fmt::format("augment.p_keep {}: must be in [0, 1]", p_keep));
 }
 
 std::vector<std::string> training_sentences(const Sample& sample, size_t anatomy, const std::string& anatomy_name,

@@ -14,8 +14,8 @@ TextPipeline make_text_pipeline(std::shared_ptr<const Tokenizer> tokenizer, std:
   augment.validate();
   TextPipeline pipeline;
   pipeline.max_length = max_length;
-  pipeline.text = [anatomies = std::move(anatomies), augment, seed](const Sample& sample, size_t anatomy,
-                                                                    int64_t epoch, int64_t sample_index, bool train) {
+  pipeline.text = [anatomies = std::move(anatomies), augment, seed](const Sample& sample, size_t anatomy, int64_t epoch,
+                                                                    int64_t sample_index, bool train) {
     if (anatomy >= anatomies.size()) throw UsageError("text pipeline: anatomy index out of range");
     return train ? training_text(sample, anatomy, anatomies[anatomy], augment, seed, epoch, sample_index)
                  : eval_text(sample, anatomy, anatomies[anatomy]);

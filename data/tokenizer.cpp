@@ -77,8 +77,7 @@ int64_t Tokenizer::id_of(const std::string& token) const {
 }
 
 const std::string& Tokenizer::token(int64_t id) const {
-  if (id < 0 || id >= vocab_size())
-    throw UsageError(fmt::format("token id {} is not in [0, {})", id, vocab_size()));
+  if (id < 0 || id >= vocab_size()) throw UsageError(fmt::format("token id {} is not in [0, {})", id, vocab_size()));
   return vocab_[static_cast<size_t>(id)];
 }
 

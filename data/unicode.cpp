@@ -19,17 +19,17 @@ bool in_ranges(char32_t cp, const std::array<Range, N>& ranges) {
 // Æ Ð × Ø Þ ß æ ð ÷ ø þ Đ đ Ħ ħ ı Ĳ ĳ ĸ Ŀ ŀ Ł ł ŉ Ŋ ŋ Œ œ Ŧ ŧ ſ). Every mark these letters decompose into
 // is a nonspacing mark, so "NFD then drop Mn" leaves exactly the base letter.
 constexpr char kLatinBase[] =
-    "AAAAAA.CEEEEIIII"  // U+00C0
-    ".NOOOOO..UUUUY.."  // U+00D0
-    "aaaaaa.ceeeeiiii"  // U+00E0
-    ".nooooo..uuuuy.y"  // U+00F0
-    "AaAaAaCcCcCcCcDd"  // U+0100
-    "..EeEeEeEeEeGgGg"  // U+0110
-    "GgGgHh..IiIiIiIi"  // U+0120
-    "I...JjKk.LlLlLl."  // U+0130 (U+0130 İ = I + U+0307)
-    "...NnNnNn...OoOo"  // U+0140
-    "Oo..RrRrRrSsSsSs"  // U+0150
-    "SsTtTt..UuUuUuUu"  // U+0160
+    "AAAAAA.CEEEEIIII"   // U+00C0
+    ".NOOOOO..UUUUY.."   // U+00D0
+    "aaaaaa.ceeeeiiii"   // U+00E0
+    ".nooooo..uuuuy.y"   // U+00F0
+    "AaAaAaCcCcCcCcDd"   // U+0100
+    "..EeEeEeEeEeGgGg"   // U+0110
+    "GgGgHh..IiIiIiIi"   // U+0120
+    "I...JjKk.LlLlLl."   // U+0130 (U+0130 İ = I + U+0307)
+    "...NnNnNn...OoOo"   // U+0140
+    "Oo..RrRrRrSsSsSs"   // U+0150
+    "SsTtTt..UuUuUuUu"   // U+0160
     "UuUuWwYyYZzZzZz.";  // U+0170
 static_assert(sizeof(kLatinBase) == 0xC0 + 1, "one entry per code point U+00C0..U+017F");
 
@@ -104,20 +104,17 @@ std::u32string decode_utf8(const std::string& utf8) {
 bool is_whitespace(char32_t cp) {
   if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') return true;
   // Category Zs.
-  return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000;
+  return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 bool is_control(char32_t cp) {
   if (cp == '\t' || cp == '\n' || cp == '\r') return false;
   static constexpr std::array<Range, 19> kControl = {{
-      {0x00, 0x1F}, {0x7F, 0x9F},                                  // Cc
-      {0xAD, 0xAD}, {0x600, 0x605}, {0x61C, 0x61C}, {0x6DD, 0x6DD},  // Cf
-      {0x70F, 0x70F}, {0x180E, 0x180E}, {0x200B, 0x200F}, {0x202A, 0x202E},
-      {0x2060, 0x206F}, {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB},
-      {0x110BD, 0x110BD}, {0x1D173, 0x1D17A}, {0xE0001, 0xE007F},
-      {0xD800, 0xDFFF},                                            // Cs
-      {0xE000, 0xF8FF}, {0xF0000, 0x10FFFF},                       // Co (planes 15-16)
+      {0x00, 0x1F},     {0x7F, 0x9F},                                             // Cc
+      {0xAD, 0xAD},     {0x600, 0x605},      {0x61C, 0x61C},     {0x6DD, 0x6DD},  // Cf
+      {0x70F, 0x70F},   {0x180E, 0x180E},    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x206F}, {0xFEFF, 0xFEFF},
+      {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD},  {0x1D173, 0x1D17A}, {0xE0001, 0xE007F}, {0xD800, 0xDFFF},  // Cs
+      {0xE000, 0xF8FF}, {0xF0000, 0x10FFFF},  // Co (planes 15-16)
   }};
   return in_ranges(cp, kControl);
 }
@@ -127,13 +124,14 @@ bool is_punctuation(char32_t cp) {
     return true;
   // Category P* in the blocks clinical text (and its CJK-aware cleaning) meets.
   static constexpr std::array<Range, 29> kPunctuation = {{
-      {0xA1, 0xA1}, {0xA7, 0xA7}, {0xAB, 0xAB}, {0xB6, 0xB7}, {0xBB, 0xBB}, {0xBF, 0xBF},  // Latin-1
-      {0x37E, 0x37E}, {0x387, 0x387},                                                      // Greek ; ·
-      {0x2010, 0x2027}, {0x2030, 0x2043}, {0x2045, 0x2051}, {0x2053, 0x205E},              // General Punctuation
-      {0x2E00, 0x2E2E}, {0x2E30, 0x2E4F},                                                  // Supplemental
-      {0x3001, 0x3003}, {0x3008, 0x3011}, {0x3014, 0x301F}, {0x3030, 0x3030}, {0x303D, 0x303D},
-      {0x30A0, 0x30A0}, {0x30FB, 0x30FB},                                                  // CJK
-      {0xFF01, 0xFF03}, {0xFF05, 0xFF0A}, {0xFF0C, 0xFF0F}, {0xFF1A, 0xFF1B},              // fullwidth
+      {0xA1, 0xA1},     {0xA7, 0xA7},     {0xAB, 0xAB},     {0xB6, 0xB7},
+      {0xBB, 0xBB},     {0xBF, 0xBF},                                          // Latin-1
+      {0x37E, 0x37E},   {0x387, 0x387},                                        // Greek ; ·
+      {0x2010, 0x2027}, {0x2030, 0x2043}, {0x2045, 0x2051}, {0x2053, 0x205E},  // General Punctuation
+      {0x2E00, 0x2E2E}, {0x2E30, 0x2E4F},                                      // Supplemental
+      {0x3001, 0x3003}, {0x3008, 0x3011}, {0x3014, 0x301F}, {0x3030, 0x3030},
+      {0x303D, 0x303D}, {0x30A0, 0x30A0}, {0x30FB, 0x30FB},                    // CJK
+      {0xFF01, 0xFF03}, {0xFF05, 0xFF0A}, {0xFF0C, 0xFF0F}, {0xFF1A, 0xFF1B},  // fullwidth
       {0xFF1F, 0xFF20}, {0xFF3B, 0xFF3D}, {0xFF3F, 0xFF3F}, {0xFF5B, 0xFF65},
   }};
   // U+FF5C and U+FF5E are symbols (Sm), not punctuation.
@@ -143,8 +141,14 @@ bool is_punctuation(char32_t cp) {
 
 bool is_cjk_ideograph(char32_t cp) {
   static constexpr std::array<Range, 8> kCjk = {{
-      {0x4E00, 0x9FFF}, {0x3400, 0x4DBF}, {0x20000, 0x2A6DF}, {0x2A700, 0x2B73F},
-      {0x2B740, 0x2B81F}, {0x2B820, 0x2CEAF}, {0xF900, 0xFAFF}, {0x2F800, 0x2FA1F},
+      {0x4E00, 0x9FFF},
+      {0x3400, 0x4DBF},
+      {0x20000, 0x2A6DF},
+      {0x2A700, 0x2B73F},
+      {0x2B740, 0x2B81F},
+      {0x2B820, 0x2CEAF},
+      {0xF900, 0xFAFF},
+      {0x2F800, 0x2FA1F},
   }};
   return in_ranges(cp, kCjk);
 }
@@ -153,8 +157,14 @@ bool is_nonspacing_mark(char32_t cp) {
   // Combining Diacritical Marks (+ Extended, Supplement), the Mn part of Combining Marks for Symbols,
   // CJK tone marks, Combining Half Marks. (U+1ABE, U+20DD-U+20E0, U+20E2-U+20E4 are enclosing marks, Me.)
   static constexpr std::array<Range, 8> kMn = {{
-      {0x300, 0x36F}, {0x1AB0, 0x1ABD}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20DC},
-      {0x20E1, 0x20E1}, {0x20E5, 0x20F0}, {0x302A, 0x302D}, {0xFE20, 0xFE2F},
+      {0x300, 0x36F},
+      {0x1AB0, 0x1ABD},
+      {0x1DC0, 0x1DFF},
+      {0x20D0, 0x20DC},
+      {0x20E1, 0x20E1},
+      {0x20E5, 0x20F0},
+      {0x302A, 0x302D},
+      {0xFE20, 0xFE2F},
   }};
   return in_ranges(cp, kMn);
 }
@@ -210,19 +220,25 @@ void append_without_accents(std::u32string& out, char32_t cp) {
     switch (cp) {
       case 0x37E: out += U';'; break;
       case 0x387: out += 0xB7; break;
-      case 0x3AC: out += 0x3B1; break;                                         // ά
-      case 0x3AD: out += 0x3B5; break;                                         // έ
-      case 0x3AE: out += 0x3B7; break;                                         // ή
-      case 0x390: case 0x3AF: case 0x3CA: out += 0x3B9; break;                 // ΐ ί ϊ
-      case 0x3CC: out += 0x3BF; break;                                         // ό
-      case 0x3B0: case 0x3CB: case 0x3CD: out += 0x3C5; break;                 // ΰ ϋ ύ
-      case 0x3CE: out += 0x3C9; break;                                         // ώ
-      case 0x439: case 0x45D: out += 0x438; break;                             // й ѝ -> и
-      case 0x450: case 0x451: out += 0x435; break;                             // ѐ ё -> е
-      case 0x453: out += 0x433; break;                                         // ѓ -> г
-      case 0x457: out += 0x456; break;                                         // ї -> і
-      case 0x45C: out += 0x43A; break;                                         // ќ -> к
-      case 0x45E: out += 0x443; break;                                         // ў -> у
+      case 0x3AC: out += 0x3B1; break;  // ά
+      case 0x3AD: out += 0x3B5; break;  // έ
+      case 0x3AE: out += 0x3B7; break;  // ή
+      case 0x390:
+      case 0x3AF:
+      case 0x3CA: out += 0x3B9; break;  // ΐ ί ϊ
+      case 0x3CC: out += 0x3BF; break;  // ό
+      case 0x3B0:
+      case 0x3CB:
+      case 0x3CD: out += 0x3C5; break;  // ΰ ϋ ύ
+      case 0x3CE: out += 0x3C9; break;  // ώ
+      case 0x439:
+      case 0x45D: out += 0x438; break;  // й ѝ -> и
+      case 0x450:
+      case 0x451: out += 0x435; break;  // ѐ ё -> е
+      case 0x453: out += 0x433; break;  // ѓ -> г
+      case 0x457: out += 0x456; break;  // ї -> і
+      case 0x45C: out += 0x43A; break;  // ќ -> к
+      case 0x45E: out += 0x443; break;  // ў -> у
       default: out += cp;
     }
   }

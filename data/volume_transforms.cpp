@@ -25,8 +25,8 @@ namespace {
 void check_crop(const Shape3& padded, const Shape3& crop) {
   for (size_t i = 0; i < 3; ++i) {
     if (crop[i] < 1 || crop[i] > padded[i]) {
-      throw UsageError(fmt::format("crop axis {}: size {} not in [1, {}] (pad to at least the crop)", i, crop[i],
-                                   padded[i]));
+      throw UsageError(
+          fmt::format("crop axis {}: size {} not in [1, {}] (pad to at least the crop)", i, crop[i], padded[i]));
     }
   }
 }
@@ -143,8 +143,8 @@ std::array<uint8_t, 256> labels_on_faces(const uint8_t* a, const Shape3& shape) 
       mark_row(slice, H * W);  // a whole z face
       continue;
     }
-    mark_row(slice, W);                  // y = 0
-    mark_row(slice + (H - 1) * W, W);    // y = H - 1
+    mark_row(slice, W);                // y = 0
+    mark_row(slice + (H - 1) * W, W);  // y = H - 1
     for (int64_t y = 1; y < H - 1; ++y) {
       on_face[slice[y * W]] = 1;          // x = 0
       on_face[slice[y * W + W - 1]] = 1;  // x = W - 1

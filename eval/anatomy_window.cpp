@@ -9,8 +9,9 @@ namespace cagcl::eval {
 std::vector<AnatomyWindow> anatomy_windows(const uint8_t* anatomy, const data::Shape3& shape,
                                            const data::Shape3& window, int64_t anatomies, double min_inside) {
   for (size_t k = 0; k < 3; ++k)
-    if (window[k] < 1) throw UsageError("evaluation window: size " + std::to_string(window[k]) + " on axis " +
-                                        std::to_string(k) + " must be positive");
+    if (window[k] < 1)
+      throw UsageError("evaluation window: size " + std::to_string(window[k]) + " on axis " + std::to_string(k) +
+                       " must be positive");
   if (!(min_inside >= 0 && min_inside <= 1))
     throw UsageError("evaluation window: the minimum inside fraction must be in [0, 1]");
   std::vector<AnatomyWindow> out(static_cast<size_t>(std::max<int64_t>(anatomies, 0)));
@@ -33,9 +34,12 @@ std::vector<AnatomyWindow> anatomy_windows(const uint8_t* anatomy, const data::S
         }
       }
     }
-    if (w.voxels == 0) w.status = AnatomyStatus::absent;
-    else if (static_cast<double>(w.inside) < min_inside * static_cast<double>(w.voxels)) w.status = AnatomyStatus::partial;
-    else w.status = AnatomyStatus::present;
+    if (w.voxels == 0)
+      w.status = AnatomyStatus::absent;
+    else if (static_cast<double>(w.inside) < min_inside * static_cast<double>(w.voxels))
+      w.status = AnatomyStatus::partial;
+    else
+      w.status = AnatomyStatus::present;
   }
   return out;
 }

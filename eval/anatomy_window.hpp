@@ -14,9 +14,9 @@
 namespace cagcl::eval {
 
 struct AnatomyWindow {
-  data::CropBox box;          // in the padded frame of (shape, window)
-  int64_t voxels = 0;         // voxels of the anatomy in the volume
-  int64_t inside = 0;         // of which inside the window
+  data::CropBox box;   // in the padded frame of (shape, window)
+  int64_t voxels = 0;  // voxels of the anatomy in the volume
+  int64_t inside = 0;  // of which inside the window
   AnatomyStatus status = AnatomyStatus::absent;
 };
 

@@ -14,7 +14,8 @@ namespace {
 uint64_t draw_below(data::phantom::Rng& rng, uint64_t n) {
   const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
-  do x = rng.next(); while (x >= limit);
+  do x = rng.next();
+  while (x >= limit);
   return x % n;
 }
 
@@ -61,8 +62,8 @@ BootstrapIntervals bootstrap_intervals(const ScoreTable& table, const BootstrapO
     for (int k = 0; k < 6; ++k) macro[k][r] = values[k];
   }
   for (size_t l = 0; l < L; ++l) out.label_auc.push_back(interval_of(auc[l], options.confidence));
-  Interval* targets[6] = {&out.macro_auc, &out.macro_accuracy, &out.macro_sensitivity, &out.macro_specificity,
-                          &out.macro_precision, &out.macro_f1_weighted};
+  Interval* targets[6] = {&out.macro_auc,         &out.macro_accuracy,  &out.macro_sensitivity,
+                          &out.macro_specificity, &out.macro_precision, &out.macro_f1_weighted};
   for (int k = 0; k < 6; ++k) *targets[k] = interval_of(macro[k], options.confidence);
   return out;
 }

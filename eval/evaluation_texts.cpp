@@ -31,7 +31,8 @@ std::vector<std::string> collect_report_texts(const data::Dataset& dataset, cons
       const auto [known_id, new_text] = id_of.emplace(std::make_pair(a, text), id);
       const auto [known_text, new_id] = text_of.emplace(std::make_pair(a, id), text);
       if (known_id->second != id || known_text->second != text)
-        throw DataError("volume '" + s.name + "', anatomy " + anatomies[a] + ": its text id " + std::to_string(s.text_id[a]) +
+        throw DataError("volume '" + s.name + "', anatomy " + anatomies[a] + ": its text id " +
+                        std::to_string(s.text_id[a]) +
                         " and text do not match those of an earlier volume (one id per canonical text expected)");
       if (!new_text) continue;
       texts.push_back(std::move(text));

@@ -19,7 +19,8 @@ torch::Tensor as_matrix(const std::vector<float>& x, int64_t dim) {
 
 size_t index_of(const std::vector<std::string>& names, const std::string& name, const char* what) {
   const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) throw UsageError(std::string("linear probe: ") + what + " '" + name + "' is not in the dataset");
+  if (it == names.end())
+    throw UsageError(std::string("linear probe: ") + what + " '" + name + "' is not in the dataset");
   return static_cast<size_t>(it - names.begin());
 }
 
@@ -40,19 +41,21 @@ void present_rows(const VolumeEmbeddings& images, int64_t a, size_t column, std:
 std::vector<double> fit_and_score_logistic(const std::vector<float>& x_train, const std::vector<uint8_t>& y_train,
                                            const std::vector<float>& x_eval, int64_t dim,
                                            const LinearProbeOptions& options) {
-  if (dim < 1 || x_train.size() != y_train.size() * static_cast<size_t>(dim) || x_eval.size() % static_cast<size_t>(dim))
+  if (dim < 1 || x_train.size() != y_train.size() * static_cast<size_t>(dim) ||
+      x_eval.size() % static_cast<size_t>(dim))
     throw UsageError("linear probe: feature matrices do not match the dimension " + std::to_string(dim));
   torch::NoGradGuard outer;
   const auto train = as_matrix(x_train, dim), eval = as_matrix(x_eval, dim);
   // Standardised with the training split's statistics, so one penalty fits every model's embedding scale.
   const auto mean = train.mean(0), sd = train.std(0, /*unbiased=*/false).clamp_min(1e-8);
   const auto xt = (train - mean) / sd, xe = (eval - mean) / sd;
-  const auto y = torch::from_blob(const_cast<uint8_t*>(y_train.data()), {static_cast<int64_t>(y_train.size())},
-                                  torch::kUInt8).to(torch::kDouble);
+  const auto y =
+      torch::from_blob(const_cast<uint8_t*>(y_train.data()), {static_cast<int64_t>(y_train.size())}, torch::kUInt8)
+          .to(torch::kDouble);
   auto w = torch::zeros({dim}, torch::kDouble).requires_grad_(true);
   auto b = torch::zeros({}, torch::kDouble).requires_grad_(true);
-  torch::optim::LBFGS solver({w, b}, torch::optim::LBFGSOptions(1.0).max_iter(options.iterations)
-                                         .line_search_fn("strong_wolfe"));
+  torch::optim::LBFGS solver(
+      {w, b}, torch::optim::LBFGSOptions(1.0).max_iter(options.iterations).line_search_fn("strong_wolfe"));
   const auto closure = [&] {
     solver.zero_grad();
     torch::AutoGradMode grad(true);
@@ -67,9 +70,8 @@ std::vector<double> fit_and_score_logistic(const std::vector<float>& x_train, co
 }
 
 std::vector<LinearProbeResult> linear_probe(const Protocol& protocol, const std::vector<std::string>& anatomies,
-                                            const std::vector<std::string>& label_names,
-                                            const VolumeEmbeddings& train, const VolumeEmbeddings& eval,
-                                            const LinearProbeOptions& options) {
+                                            const std::vector<std::string>& label_names, const VolumeEmbeddings& train,
+                                            const VolumeEmbeddings& eval, const LinearProbeOptions& options) {
   if (train.dim != eval.dim || train.anatomies != eval.anatomies)
     throw UsageError("linear probe: the two splits' embeddings differ in shape");
   std::vector<LinearProbeResult> out;

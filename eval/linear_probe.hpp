@@ -12,7 +12,7 @@
 namespace cagcl::eval {
 
 struct LinearProbeOptions {
-  double l2 = 1e-2;         // ridge penalty on the weights, per sample (features are standardised first)
+  double l2 = 1e-2;          // ridge penalty on the weights, per sample (features are standardised first)
   int64_t iterations = 200;  // L-BFGS iterations (full batch, deterministic)
 };
 
@@ -26,9 +26,8 @@ struct LinearProbeResult {
 // the finding's name (`label_names`: the dataset's columns, the order of VolumeEmbeddings::labels); only volumes
 // where that anatomy is present take part. UsageError when a finding's anatomy or column is missing.
 std::vector<LinearProbeResult> linear_probe(const Protocol& protocol, const std::vector<std::string>& anatomies,
-                                            const std::vector<std::string>& label_names,
-                                            const VolumeEmbeddings& train, const VolumeEmbeddings& eval,
-                                            const LinearProbeOptions& options = {});
+                                            const std::vector<std::string>& label_names, const VolumeEmbeddings& train,
+                                            const VolumeEmbeddings& eval, const LinearProbeOptions& options = {});
 
 // Probability scores of a logistic regression fitted on (x_train [n,d] row-major, y_train) for x_eval.
 // Exposed for its test.

@@ -87,8 +87,10 @@ Confusion confusion_at(const std::vector<double>& score, const std::vector<uint8
   Confusion c;
   for (size_t i = 0; i < score.size(); ++i) {
     const bool predicted = score[i] > threshold;
-    if (truth[i]) (predicted ? c.tp : c.fn) += 1;
-    else (predicted ? c.fp : c.tn) += 1;
+    if (truth[i])
+      (predicted ? c.tp : c.fn) += 1;
+    else
+      (predicted ? c.fp : c.tn) += 1;
   }
   return c;
 }
@@ -165,12 +167,12 @@ MacroMetrics macro_average(const std::vector<LabelMetrics>& labels) {
       continue;
     }
     ++defined;
-    const double values[6] = {l.auc, l.at.accuracy, l.at.sensitivity, l.at.specificity, l.at.precision,
-                              l.at.f1_weighted};
+    const double values[6] = {l.auc,          l.at.accuracy,   l.at.sensitivity, l.at.specificity,
+                              l.at.precision, l.at.f1_weighted};
     for (int k = 0; k < 6; ++k) sums[k] += values[k];
   }
-  double* out[6] = {&macro.auc, &macro.accuracy, &macro.sensitivity, &macro.specificity, &macro.precision,
-                    &macro.f1_weighted};
+  double* out[6] = {&macro.auc,         &macro.accuracy,  &macro.sensitivity,
+                    &macro.specificity, &macro.precision, &macro.f1_weighted};
   for (int k = 0; k < 6; ++k) *out[k] = defined ? sums[k] / static_cast<double>(defined) : kNaN;
   return macro;
 }

@@ -55,7 +55,7 @@ struct LabelMetrics {
   int64_t positives = 0;  // of which ground truth 1
   bool defined = false;   // both classes present; false = every figure below is NaN
   double auc = 0;
-  ThresholdMetrics at;    // at roc_distance_threshold (or at a given threshold, see below)
+  ThresholdMetrics at;  // at roc_distance_threshold (or at a given threshold, see below)
 };
 // AUC and the figures at the label's own ROC-distance threshold.
 LabelMetrics evaluate_label(const std::string& name, const std::vector<double>& score,

@@ -36,12 +36,14 @@ std::string fill_template(const std::string& text, const std::string& label, con
     const size_t close = text.find('}', i);
     if (close == std::string::npos) throw UsageError(origin + ": unclosed '{' in \"" + text + "\"");
     const std::string key = text.substr(i + 1, close - i - 1);
-    if (key == "X") out += label;
-    else if (key == "x") out += lower;
-    else if (key == "anatomy") out += anatomy;
+    if (key == "X")
+      out += label;
+    else if (key == "x")
+      out += lower;
+    else if (key == "anatomy")
+      out += anatomy;
     else
-      throw UsageError(origin + ": unknown placeholder {" + key + "} in \"" + text +
-                       "\" (known: {X}, {x}, {anatomy})");
+      throw UsageError(origin + ": unknown placeholder {" + key + "} in \"" + text + "\" (known: {X}, {x}, {anatomy})");
     i = close;
   }
   return out;

@@ -74,8 +74,8 @@ std::vector<std::vector<size_t>> truth_columns(const Protocol& protocol, const s
   };
   for (const auto& f : protocol.findings)
     if (std::find(anatomies.begin(), anatomies.end(), f.anatomy) == anatomies.end())
-      throw DataError(dataset_name + ": field 'anatomies' lacks '" + f.anatomy + "', which protocol " +
-                      protocol.name + " scores '" + f.name + "' on");
+      throw DataError(dataset_name + ": field 'anatomies' lacks '" + f.anatomy + "', which protocol " + protocol.name +
+                      " scores '" + f.name + "' on");
   std::vector<std::vector<size_t>> out;
   for (const auto& label : protocol.labels) {
     if (const auto c = column(label.name); c >= 0) {

@@ -19,10 +19,10 @@ namespace cagcl::eval {
 // The results of one template family.
 struct FamilyReport {
   TemplateFamily family;
-  ScoreTable scores;                  // per label, per volume (volume order of EvalReport::volumes)
-  FamilyResult result;                // per-label metrics at the ROC-distance threshold, macro average
+  ScoreTable scores;    // per label, per volume (volume order of EvalReport::volumes)
+  FamilyResult result;  // per-label metrics at the ROC-distance threshold, macro average
   BootstrapIntervals bootstrap;
-  std::vector<LabelMetrics> fitted;   // thresholds cross-fitted on patient-disjoint folds
+  std::vector<LabelMetrics> fitted;  // thresholds cross-fitted on patient-disjoint folds
   MacroMetrics fitted_macro;
 };
 
@@ -33,15 +33,15 @@ struct AnatomyCounts {
 };
 
 struct EvalReport {
-  nlohmann::ordered_json run;             // provenance: checkpoint, dataset, protocol, split, window, tau, ...
-  std::vector<std::string> volumes;       // evaluated volume names, evaluation order
+  nlohmann::ordered_json run;        // provenance: checkpoint, dataset, protocol, split, window, tau, ...
+  std::vector<std::string> volumes;  // evaluated volume names, evaluation order
   std::vector<AnatomyCounts> anatomies;
   std::vector<std::string> absent_scored_zero;  // reminder of the rule, per finding: "Emphysema (lung)"
   std::vector<FamilyReport> families;
   PromptRobustness robustness;
   TextSimilarity similarity;
   std::vector<std::string> similarity_anatomies;  // names of the similarity's anatomy ids
-  RetrievalResult retrieval;              // no K (ks empty) when it was not computed
+  RetrievalResult retrieval;                      // no K (ks empty) when it was not computed
 };
 
 }  // namespace cagcl::eval

@@ -5,8 +5,8 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/atomic_file.hpp"
@@ -47,9 +47,8 @@ std::string html_escape(const std::string& s) {
 }
 
 json threshold_json(const ThresholdMetrics& m) {
-  return {{"threshold", num(m.threshold)},     {"accuracy", num(m.accuracy)},
-          {"sensitivity", num(m.sensitivity)}, {"specificity", num(m.specificity)},
-          {"precision", num(m.precision)},     {"f1_weighted", num(m.f1_weighted)}};
+  return {{"threshold", num(m.threshold)},     {"accuracy", num(m.accuracy)},   {"sensitivity", num(m.sensitivity)},
+          {"specificity", num(m.specificity)}, {"precision", num(m.precision)}, {"f1_weighted", num(m.f1_weighted)}};
 }
 
 json macro_json(const MacroMetrics& m) {
@@ -63,7 +62,9 @@ json macro_json(const MacroMetrics& m) {
           {"f1_weighted", num(m.f1_weighted)}};
 }
 
-json interval_json(const Interval& i) { return {{"low", num(i.low)}, {"high", num(i.high)}, {"resamples", i.resamples}}; }
+json interval_json(const Interval& i) {
+  return {{"low", num(i.low)}, {"high", num(i.high)}, {"resamples", i.resamples}};
+}
 
 json stats_json(const SimilarityStats& s) { return {{"pairs", s.pairs}, {"mean", num(s.mean)}, {"sd", num(s.sd)}}; }
 
@@ -107,9 +108,9 @@ std::string scores_csv(const EvalReport& r) {
   for (const auto& f : r.families)
     for (const auto& label : f.scores)
       for (size_t n = 0; n < label.score.size(); ++n)
-        out += fmt::format("{},{},{},{},{}\n", csv_field(n < r.volumes.size() ? r.volumes[n] : std::to_string(n)),
-                           csv_field(f.family.name), csv_field(label.name), csv_num(label.score[n]),
-                           int(label.truth[n]));
+        out +=
+            fmt::format("{},{},{},{},{}\n", csv_field(n < r.volumes.size() ? r.volumes[n] : std::to_string(n)),
+                        csv_field(f.family.name), csv_field(label.name), csv_num(label.score[n]), int(label.truth[n]));
   return out;
 }
 
@@ -125,11 +126,10 @@ std::string label_metrics_csv(const EvalReport& r) {
       const ThresholdMetrics fit = l < f.fitted.size() ? f.fitted[l].at : ThresholdMetrics{};
       out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(f.family.name),
                          csv_field(m.name), m.count, m.positives, m.defined ? 1 : 0, csv_num(m.auc), csv_num(ci.low),
-                         csv_num(ci.high), csv_num(m.at.threshold), csv_num(m.at.accuracy),
-                         csv_num(m.at.sensitivity), csv_num(m.at.specificity), csv_num(m.at.precision),
-                         csv_num(m.at.f1_weighted), csv_num(fit.threshold), csv_num(fit.accuracy),
-                         csv_num(fit.sensitivity), csv_num(fit.specificity), csv_num(fit.precision),
-                         csv_num(fit.f1_weighted));
+                         csv_num(ci.high), csv_num(m.at.threshold), csv_num(m.at.accuracy), csv_num(m.at.sensitivity),
+                         csv_num(m.at.specificity), csv_num(m.at.precision), csv_num(m.at.f1_weighted),
+                         csv_num(fit.threshold), csv_num(fit.accuracy), csv_num(fit.sensitivity),
+                         csv_num(fit.specificity), csv_num(fit.precision), csv_num(fit.f1_weighted));
     }
   }
   return out;
@@ -160,8 +160,8 @@ std::string histogram_csv(const TextSimilarity& s) {
   const auto& h = s.histogram;
   const double width = (h.hi - h.lo) / static_cast<double>(std::max<size_t>(h.same.size(), 1));
   for (size_t b = 0; b < h.same.size(); ++b)
-    out += fmt::format("{},{},{},{}\n", csv_num(h.lo + width * b), csv_num(h.lo + width * (b + 1)), h.same[b],
-                       h.cross[b]);
+    out +=
+        fmt::format("{},{},{},{}\n", csv_num(h.lo + width * b), csv_num(h.lo + width * (b + 1)), h.same[b], h.cross[b]);
   return out;
 }
 
@@ -175,8 +175,9 @@ std::string retrieval_csv(const RetrievalResult& r) {
                          csv_num(at_or_nan(recall, k)));
   };
   for (const auto& a : r.anatomies)
-    for (const auto& [direction, d] : {std::pair<const char*, const RetrievalRecall*>{"image_to_report", &a.image_to_report},
-                                       {"report_to_image", &a.report_to_image}})
+    for (const auto& [direction, d] :
+         {std::pair<const char*, const RetrievalRecall*>{"image_to_report", &a.image_to_report},
+          {"report_to_image", &a.report_to_image}})
       rows(a.anatomy, direction, std::to_string(d->queries), std::to_string(d->candidates), d->recall);
   rows("mean", "image_to_report", "", "", r.mean_image_to_report);
   rows("mean", "report_to_image", "", "", r.mean_report_to_image);
@@ -190,11 +191,12 @@ std::string retrieval_html(const RetrievalResult& r) {
   if (r.ks.empty()) return {};
   std::string k_heads;
   for (int64_t k : r.ks) k_heads += fmt::format("<th>R@{}</th>", k);
-  std::string h = "<h2>Volume-report retrieval</h2>\n<p class=\"note\">Per anatomy: abnormal instances against the "
-                  "distinct report texts (ties count against the query). An anatomy without an abnormal instance "
-                  "has no query and is left out of the mean.</p>\n<table><tr><th>anatomy</th><th>image&rarr;report "
-                  "queries</th><th>texts</th>" + k_heads + "<th>report&rarr;image queries</th><th>instances</th>" +
-                  k_heads + "</tr>\n";
+  std::string h =
+      "<h2>Volume-report retrieval</h2>\n<p class=\"note\">Per anatomy: abnormal instances against the "
+      "distinct report texts (ties count against the query). An anatomy without an abnormal instance "
+      "has no query and is left out of the mean.</p>\n<table><tr><th>anatomy</th><th>image&rarr;report "
+      "queries</th><th>texts</th>" +
+      k_heads + "<th>report&rarr;image queries</th><th>instances</th>" + k_heads + "</tr>\n";
   const auto cells = [&](const std::vector<double>& recall) {
     std::string c;
     for (size_t k = 0; k < r.ks.size(); ++k) c += "<td>" + fmt3(at_or_nan(recall, k)) + "</td>";
@@ -281,9 +283,10 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
                                  {"all", &s.all}})
     h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", name, st->pairs, fmt3(st->mean),
                      fmt3(st->sd));
-  h += fmt::format("</table>\n<p>{} distinct anatomy-level texts. Collapse index (mean cross-anatomy cosine): "
-                   "<b>{}</b>.</p>\n",
-                   s.texts, fmt3(s.collapse_index));
+  h += fmt::format(
+      "</table>\n<p>{} distinct anatomy-level texts. Collapse index (mean cross-anatomy cosine): "
+      "<b>{}</b>.</p>\n",
+      s.texts, fmt3(s.collapse_index));
 
   h += retrieval_html(r.retrieval);
 
@@ -300,7 +303,8 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
     }
   }
   h += "<p class=\"note\">Files: report.json (every figure), scores.csv, label_metrics.csv, template_auc.csv, "
-       "roc_curves.csv, similarity_histogram.csv, retrieval.csv, plots/. Definitions: docs/evaluation.md.</p>\n</body></html>\n";
+       "roc_curves.csv, similarity_histogram.csv, retrieval.csv, plots/. Definitions: "
+       "docs/evaluation.md.</p>\n</body></html>\n";
   return h;
 }
 
@@ -321,8 +325,7 @@ ReportFiles make_plots(const std::filesystem::path& dir, const ReportOptions& op
     while (std::getline(in, line))
       if (!line.empty()) last = line;
     if (last.empty()) last = error.empty() ? "exit status " + std::to_string(status) : error;
-    files.plot_error = "the plot script failed (" + last +
-                       "; see plots/plot_report.log)";
+    files.plot_error = "the plot script failed (" + last + "; see plots/plot_report.log)";
     spdlog::warn("eval: {}", files.plot_error);
     return files;
   }
@@ -351,7 +354,8 @@ nlohmann::ordered_json report_json(const EvalReport& r) {
   j["volumes"] = r.volumes.size();
   json anatomies = json::array();
   for (const auto& a : r.anatomies)
-    anatomies.push_back({{"name", a.anatomy}, {"scored", a.present}, {"absent", a.absent}, {"dropped_partial", a.partial}});
+    anatomies.push_back(
+        {{"name", a.anatomy}, {"scored", a.present}, {"absent", a.absent}, {"dropped_partial", a.partial}});
   j["anatomies"] = anatomies;
   j["summary"] = {{"families", r.robustness.families.size()},
                   {"macro_auc", num(r.robustness.mean_macro_auc)},
@@ -362,7 +366,10 @@ nlohmann::ordered_json report_json(const EvalReport& r) {
     json labels = json::array();
     for (size_t l = 0; l < f.result.labels.size(); ++l) {
       const auto& m = f.result.labels[l];
-      json entry = {{"name", m.name}, {"count", m.count}, {"positives", m.positives}, {"defined", m.defined},
+      json entry = {{"name", m.name},
+                    {"count", m.count},
+                    {"positives", m.positives},
+                    {"defined", m.defined},
                     {"auc", num(m.auc)}};
       if (l < f.bootstrap.label_auc.size()) entry["auc_ci"] = interval_json(f.bootstrap.label_auc[l]);
       entry["at_threshold"] = threshold_json(m.at);
@@ -390,15 +397,20 @@ nlohmann::ordered_json report_json(const EvalReport& r) {
   for (const auto& s : rb.labels) {
     json aucs = json::array();
     for (double v : s.auc) aucs.push_back(num(v));
-    spreads.push_back({{"name", s.label}, {"auc", aucs}, {"mean", num(s.mean)}, {"sd", num(s.sd)},
-                       {"min", num(s.min)}, {"max", num(s.max)}, {"range", num(s.range)}});
+    spreads.push_back({{"name", s.label},
+                       {"auc", aucs},
+                       {"mean", num(s.mean)},
+                       {"sd", num(s.sd)},
+                       {"min", num(s.min)},
+                       {"max", num(s.max)},
+                       {"range", num(s.range)}});
   }
   json macro_aucs = json::array();
   for (double v : rb.macro_auc) macro_aucs.push_back(num(v));
-  j["prompt_robustness"] = {{"families", rb.families}, {"macro_auc", macro_aucs},
-                            {"mean", num(rb.mean_macro_auc)},  {"sd", num(rb.sd_macro_auc)},
-                            {"min", num(rb.min_macro_auc)},    {"max", num(rb.max_macro_auc)},
-                            {"labels", spreads}};
+  j["prompt_robustness"] = {
+      {"families", rb.families},    {"macro_auc", macro_aucs},      {"mean", num(rb.mean_macro_auc)},
+      {"sd", num(rb.sd_macro_auc)}, {"min", num(rb.min_macro_auc)}, {"max", num(rb.max_macro_auc)},
+      {"labels", spreads}};
   const auto& s = r.similarity;
   json per_anatomy = json::object();
   for (size_t a = 0; a < s.texts_per_anatomy.size(); ++a)

@@ -51,9 +51,8 @@ void check_set(const RetrievalSet& s) {
   if ((n + m > 0 && s.dim < 1) || s.images.size() != n * static_cast<size_t>(std::max<int64_t>(s.dim, 0)) ||
       s.image_normal.size() != n || s.texts.size() != m * static_cast<size_t>(std::max<int64_t>(s.dim, 0)))
     throw UsageError(where + std::to_string(n) + " instances (" + std::to_string(s.images.size()) + " values, " +
-                     std::to_string(s.image_normal.size()) + " normal flags) and " + std::to_string(m) +
-                     " texts (" + std::to_string(s.texts.size()) + " values) do not fit dimension " +
-                     std::to_string(s.dim));
+                     std::to_string(s.image_normal.size()) + " normal flags) and " + std::to_string(m) + " texts (" +
+                     std::to_string(s.texts.size()) + " values) do not fit dimension " + std::to_string(s.dim));
   const std::set<int64_t> ids(s.text_id.begin(), s.text_id.end());
   if (ids.size() != m) throw UsageError(where + "the candidate text ids are not distinct");
   for (size_t i = 0; i < n; ++i)
@@ -74,7 +73,7 @@ AnatomyRetrieval retrieve_one(const RetrievalSet& s, const std::vector<int64_t>&
   const torch::Tensor image_ids = torch::tensor(s.image_text_id, torch::kInt64).index_select(0, rows);
   const torch::Tensor texts = unit_rows(s.texts, M, E);
   const torch::Tensor text_ids = torch::tensor(s.text_id, torch::kInt64);
-  const torch::Tensor scores = images.matmul(texts.t());                         // [Q, M] cosines
+  const torch::Tensor scores = images.matmul(texts.t());                            // [Q, M] cosines
   const torch::Tensor matching = image_ids.unsqueeze(1).eq(text_ids.unsqueeze(0));  // [Q, M]
   AnatomyRetrieval out;
   out.anatomy = s.anatomy;

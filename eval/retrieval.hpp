@@ -48,8 +48,8 @@ struct AnatomyRetrieval {
 
 struct RetrievalResult {
   std::vector<int64_t> ks;
-  std::vector<AnatomyRetrieval> anatomies;                          // in the order of the sets
-  int64_t anatomies_in_mean = 0;                                    // anatomies with at least one query
+  std::vector<AnatomyRetrieval> anatomies;                         // in the order of the sets
+  int64_t anatomies_in_mean = 0;                                   // anatomies with at least one query
   std::vector<double> mean_image_to_report, mean_report_to_image;  // per K; NaN when no anatomy has a query
 };
 

@@ -23,7 +23,7 @@ struct TextSimilarity {
   int64_t texts = 0;
   std::vector<int64_t> texts_per_anatomy;  // index = anatomy id
   SimilarityStats same, cross, all;
-  double collapse_index = 0;               // = cross.mean
+  double collapse_index = 0;  // = cross.mean
   SimilarityHistogram histogram;
 };
 

@@ -3,8 +3,8 @@
 // (docs/training.md, "metrics.jsonl"): the step lines' "intact_instances", each step counted once, from the
 // line of the highest invocation (steps repeated after a resume are dropped). `cagcl eval` prints it, so an
 // anatomy that never trained is visible next to its zero-shot figures.
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>

@@ -66,8 +66,7 @@ torch::Tensor embed_one(const data::Sample& sample, int64_t A, const ImageEncode
     throw Error("evaluation: the image encoder returned shape " + std::to_string(v.size(0)) + "x" +
                 std::to_string(v.dim() > 1 ? v.size(1) : 0) + "x" + std::to_string(v.dim() > 2 ? v.size(2) : 0) +
                 ", expected " + std::to_string(P) + "x" + std::to_string(A) + "x" + std::to_string(o.dim));
-  for (size_t i = 0; i < present.size(); ++i)
-    row[present[i]].slice(0, 0, o.dim).copy_(v[plan.box_of[i]][present[i]]);
+  for (size_t i = 0; i < present.size(); ++i) row[present[i]].slice(0, 0, o.dim).copy_(v[plan.box_of[i]][present[i]]);
   return row;
 }
 
@@ -112,9 +111,8 @@ VolumeEmbeddings embed_volumes(const data::Dataset& dataset, const std::vector<i
   return out;
 }
 
-torch::Tensor embed_texts(const std::vector<std::string>& texts, const data::Tokenizer& tokenizer,
-                          int64_t max_length, const TextEncoder& encode, const torch::Device& device,
-                          int64_t batch) {
+torch::Tensor embed_texts(const std::vector<std::string>& texts, const data::Tokenizer& tokenizer, int64_t max_length,
+                          const TextEncoder& encode, const torch::Device& device, int64_t batch) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> parts;
   for (size_t start = 0; start < texts.size(); start += static_cast<size_t>(batch)) {

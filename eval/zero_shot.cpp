@@ -37,8 +37,8 @@ ScoreTable score_protocol(const Protocol& protocol, const std::vector<std::strin
     const int64_t a = it - anatomies.begin();
     for (int64_t n = 0; n < N; ++n) {
       if (images.status[n * A + a] != static_cast<uint8_t>(AnatomyStatus::present)) continue;  // score 0
-      finding_score[f][n] = zero_shot_score(&images.v[(n * A + a) * E], &prompts.positive[f * E],
-                                            &prompts.negative[f * E], E, tau);
+      finding_score[f][n] =
+          zero_shot_score(&images.v[(n * A + a) * E], &prompts.positive[f * E], &prompts.negative[f * E], E, tau);
     }
   }
   const auto finding_index = [&](const std::string& name) {

@@ -21,8 +21,8 @@ enum class AnatomyStatus : uint8_t {
 // Per-anatomy image embeddings of the evaluated volumes, in evaluation order.
 struct VolumeEmbeddings {
   int64_t volumes = 0, anatomies = 0, dim = 0;
-  std::vector<float> v;          // [volumes, anatomies, dim], L2-normalised rows (any value when not present)
-  std::vector<uint8_t> status;   // [volumes, anatomies] AnatomyStatus
+  std::vector<float> v;         // [volumes, anatomies, dim], L2-normalised rows (any value when not present)
+  std::vector<uint8_t> status;  // [volumes, anatomies] AnatomyStatus
   std::vector<std::vector<uint8_t>> labels;  // [volumes][dataset label columns] ground truth
 };
 

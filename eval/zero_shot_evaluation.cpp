@@ -82,7 +82,8 @@ void check_prompts(const EvaluationInputs& in) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> family_prompts(const Protocol& protocol, const TemplateFamily& family) {
+std::vector<std::pair<std::string, std::string>> family_prompts(const Protocol& protocol,
+                                                                const TemplateFamily& family) {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string origin = "template family '" + family.name + "'";
   for (const auto& f : protocol.findings)

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "eval/bootstrap.hpp"
-#include "eval/protocol.hpp"
 #include "eval/prompt_templates.hpp"
+#include "eval/protocol.hpp"
 #include "eval/report.hpp"
 #include "eval/zero_shot.hpp"
 
@@ -17,22 +17,22 @@ namespace cagcl::eval {
 
 struct EvaluationInputs {
   Protocol protocol;
-  std::vector<std::string> anatomies;            // the dataset's list (the embeddings' anatomy axis)
-  std::vector<std::vector<size_t>> truth;        // truth_columns(protocol, ...)
+  std::vector<std::string> anatomies;      // the dataset's list (the embeddings' anatomy axis)
+  std::vector<std::vector<size_t>> truth;  // truth_columns(protocol, ...)
   VolumeEmbeddings images;
   std::vector<std::string> volume_names, patients;  // [volumes]
   std::vector<TemplateFamily> families;
-  std::vector<PromptEmbeddings> prompts;         // one per family, rows = protocol findings
+  std::vector<PromptEmbeddings> prompts;  // one per family, rows = protocol findings
   double tau = 0.07;
   BootstrapOptions bootstrap;
-  int threshold_folds = 2;                       // patient-disjoint folds of the cross-fitted threshold
+  int threshold_folds = 2;  // patient-disjoint folds of the cross-fitted threshold
   // The distinct anatomy-level report texts of the evaluated volumes (each (anatomy, text) once, in volume
   // order), their anatomy ids and canonical text ids (Sample::text_id, the int64 bit pattern). The
   // text-similarity analysis takes the first `similarity_texts` of them (< 0: all); retrieval takes all.
-  std::vector<float> text_embeddings;            // [texts, text_dim]
+  std::vector<float> text_embeddings;  // [texts, text_dim]
   int64_t text_dim = 0;
   std::vector<int64_t> text_anatomy;
-  std::vector<int64_t> text_ids;                 // [texts]; needed for retrieval only
+  std::vector<int64_t> text_ids;  // [texts]; needed for retrieval only
   int64_t similarity_texts = -1;
   int64_t similarity_bins = 40;
   // Retrieval (eval/retrieval.hpp): per volume and anatomy, the canonical text id and the normal flag of its

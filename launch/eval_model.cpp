@@ -7,9 +7,9 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "launch/model_weights_path.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/safetensors.hpp"
-#include "launch/model_weights_path.hpp"
 
 namespace cagcl {
 namespace {
@@ -62,8 +62,7 @@ EvalModel load_eval_model(const ResolvedEvalSource& source, int64_t vocab_size, 
   torch::NoGradGuard no_grad;
   const auto load = [&](const std::string& name, torch::Tensor& target) {
     const auto it = tensors.find(name);
-    if (it == tensors.end())
-      throw DataError(out.weights.string() + ": tensor '" + name + "' of the model is missing");
+    if (it == tensors.end()) throw DataError(out.weights.string() + ": tensor '" + name + "' of the model is missing");
     if (it->second.sizes() != target.sizes())
       throw DataError(out.weights.string() + ": tensor '" + name + "' has shape " + c10::str(it->second.sizes()) +
                       ", the model built from the configuration expects " + c10::str(target.sizes()) +
@@ -74,7 +73,8 @@ EvalModel load_eval_model(const ResolvedEvalSource& source, int64_t vocab_size, 
   for (auto& p : (*net)->named_parameters()) load(p.key(), p.value());
   for (auto& b : (*net)->named_buffers()) load(b.key(), b.value());
   for (const auto& [name, tensor] : tensors)
-    if (!used.count(name)) spdlog::warn("eval: {}: tensor '{}' is not part of the model; ignored", out.weights.string(), name);
+    if (!used.count(name))
+      spdlog::warn("eval: {}: tensor '{}' is not part of the model; ignored", out.weights.string(), name);
   (*net)->to(device);
   (*net)->eval();
   out.tau = (*net)->tau_local().item<double>();

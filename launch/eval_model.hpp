@@ -12,27 +12,27 @@
 #include <string>
 #include <vector>
 
-#include "eval/volume_embedder.hpp"
 #include "config/config.hpp"
+#include "eval/volume_embedder.hpp"
 
 namespace cagcl {
 
 struct EvalModelSource {
-  std::string run;         // --run RUN
-  std::string checkpoint;  // --checkpoint STEP_DIR | FILE.safetensors
-  std::string config;      // --config: needed for a bare .safetensors whose run config cannot be found
+  std::string run;                     // --run RUN
+  std::string checkpoint;              // --checkpoint STEP_DIR | FILE.safetensors
+  std::string config;                  // --config: needed for a bare .safetensors whose run config cannot be found
   std::vector<std::string> overrides;  // --set (data.* and the like; model shape keys must match the weights)
 };
 
 struct EvalModel {
   Config config;
-  std::filesystem::path weights;       // the model.safetensors read
-  std::filesystem::path config_file;   // where the configuration came from ("" = --config / preset)
-  std::filesystem::path run_dir;       // "" when unknown
+  std::filesystem::path weights;      // the model.safetensors read
+  std::filesystem::path config_file;  // where the configuration came from ("" = --config / preset)
+  std::filesystem::path run_dir;      // "" when unknown
   double tau = 0.07;
   eval::ImageEncoder encode_image;
   eval::TextEncoder encode_text;
-  std::shared_ptr<void> keep_alive;    // the model module behind the encoders
+  std::shared_ptr<void> keep_alive;  // the model module behind the encoders
 };
 
 // What a source names, found once: the weights file (a run's checkpoints are verified here, once, so the

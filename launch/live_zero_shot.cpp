@@ -9,11 +9,11 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "data/data_options.hpp"
 #include "eval/evaluation_texts.hpp"
 #include "eval/prompt_templates.hpp"
 #include "eval/protocol.hpp"
 #include "eval/volume_embedder.hpp"
-#include "data/data_options.hpp"
 
 namespace cagcl {
 namespace {

@@ -13,10 +13,10 @@
 #include <optional>
 #include <vector>
 
+#include "config/config.hpp"
 #include "data/dataset.hpp"
 #include "data/tokenizer.hpp"
 #include "eval/zero_shot_evaluation.hpp"
-#include "config/config.hpp"
 #include "trainer/live_validation.hpp"
 
 namespace cagcl {
@@ -39,8 +39,8 @@ class LiveZeroShot : public trainer::LiveValidation {
   std::vector<int64_t> valid_;  // the validation split's dataset indices
   bool prepared_ = false, disabled_ = false;
   std::optional<data::Tokenizer> tokenizer_;
-  eval::EvaluationInputs fixed_;             // protocol, families, truth, per-volume text ids, report text ids
-  std::vector<std::string> report_texts_;    // the split's distinct anatomy-level texts (fixed_.text_ids)
+  eval::EvaluationInputs fixed_;           // protocol, families, truth, per-volume text ids, report text ids
+  std::vector<std::string> report_texts_;  // the split's distinct anatomy-level texts (fixed_.text_ids)
 };
 
 }  // namespace cagcl

@@ -29,9 +29,7 @@ int env_int(std::initializer_list<const char*> names, int fallback) {
 
 int launcher_rank() { return env_int({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}, 0); }
 
-int launcher_world_size() {
-  return env_int({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}, 1);
-}
+int launcher_world_size() { return env_int({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}, 1); }
 
 void init_logging(const LogOptions& options) {
   const auto level = spdlog::level::from_str(options.level);

@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log.level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.add_option("--log-file", log.file, "also append log lines to this file");
 
-  std::vector<Command> commands = {add_synth_command(app), add_inspect_command(app), add_config_command(app),
-                                   add_tokenize_command(app), add_export_command(app), add_convert_command(app),
-                                   add_eval_command(app), add_train_command(app)};
+  std::vector<Command> commands = {add_synth_command(app),    add_inspect_command(app), add_config_command(app),
+                                   add_tokenize_command(app), add_export_command(app),  add_convert_command(app),
+                                   add_eval_command(app),     add_train_command(app)};
 
   try {
     app.parse(argc, argv);

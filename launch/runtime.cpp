@@ -64,7 +64,8 @@ Runtime::Runtime(int* argc, char*** argv, const RuntimeOptions& options)
   slurm_ = read_slurm_environment();
 
   if (options.allow_cuda && torch::cuda::is_available() && torch::cuda::device_count() > 0) {
-    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank_ % static_cast<int>(torch::cuda::device_count())));
+    device_ = torch::Device(torch::kCUDA,
+                            static_cast<c10::DeviceIndex>(local_rank_ % static_cast<int>(torch::cuda::device_count())));
     cpu_threads_ = at::get_num_threads();
   } else {
     device_ = torch::kCPU;

@@ -53,15 +53,16 @@ void build_optimizer(TrainingParts& p, const Config& config) {
   const trainer::AdamWOptions adamw{config.train.beta1, config.train.beta2, 1e-8, config.train.weight_decay};
   const auto sync = grad_sync_options(config.comm);
   if (config.train.zero1)
-    p.optimizer = std::make_unique<trainer::Zero1AdamW>(p.comm, p.params, adamw, sync.bucket_cap_bytes,
-                                                        sync.first_bucket_bytes);
+    p.optimizer =
+        std::make_unique<trainer::Zero1AdamW>(p.comm, p.params, adamw, sync.bucket_cap_bytes, sync.first_bucket_bytes);
   else
     p.optimizer = std::make_unique<trainer::DataParallelAdamW>(p.comm, p.params, adamw, sync);
 }
 
 int64_t schedule_length(const Config& config, const trainer::SplitData& train) {
   if (config.train.steps > 0) return config.train.steps;
-  const int64_t steps = config.train.epochs * data::Sampler(train.sampler).steps_per_epoch() / config.train.accumulation;
+  const int64_t steps =
+      config.train.epochs * data::Sampler(train.sampler).steps_per_epoch() / config.train.accumulation;
   if (steps < 1) throw UsageError("train.epochs: gives no optimizer step for this dataset and batch size");
   return steps;
 }
@@ -70,7 +71,8 @@ void add_observers(TrainingParts& p, const trainer::TrainerOptions& o, int local
   const bool rank0 = p.comm->rank() == 0;
   if (rank0 && o.progress_log) p.observers.push_back(std::make_shared<trainer::ProgressLog>(o.config.train.log_every));
   if (rank0 && o.metrics_log) p.observers.push_back(std::make_shared<trainer::MetricsLog>(o.run_dir / "metrics.jsonl"));
-  if (auto exporter = make_prometheus_exporter(o.config.monitoring, local_rank)) p.observers.push_back(std::move(exporter));
+  if (auto exporter = make_prometheus_exporter(o.config.monitoring, local_rank))
+    p.observers.push_back(std::move(exporter));
   if (rank0) p.observers.push_back(std::make_shared<trainer::AnatomyCoverageCheck>());
 }
 

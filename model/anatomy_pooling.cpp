@@ -10,7 +10,8 @@
 
 namespace cagcl::model {
 
-torch::Tensor token_membership(const torch::Tensor& anatomy, int64_t num_anatomies, const std::array<int64_t, 3>& patch) {
+torch::Tensor token_membership(const torch::Tensor& anatomy, int64_t num_anatomies,
+                               const std::array<int64_t, 3>& patch) {
   if (anatomy.dim() != 4) {
     throw UsageError("anatomy label map must be [B,D,H,W], got " + std::to_string(anatomy.dim()) + " dimensions");
   }
@@ -73,7 +74,11 @@ torch::Tensor AnatomyPoolingImpl::forward(const std::vector<torch::Tensor>& toke
 
   const auto w = in_proj_weight_.chunk(3, 0);
   const auto b = in_proj_bias_.chunk(3, 0);
-  const auto q = torch::nn::functional::linear(queries_, w[0], b[0]).view({1, A, H, d}).transpose(1, 2).expand({B, H, A, d}).contiguous();
+  const auto q = torch::nn::functional::linear(queries_, w[0], b[0])
+                     .view({1, A, H, d})
+                     .transpose(1, 2)
+                     .expand({B, H, A, d})
+                     .contiguous();
   const auto k = torch::nn::functional::linear(keys, w[1], b[1]).view({B, K, H, d}).transpose(1, 2);
   const auto v = torch::nn::functional::linear(keys, w[2], b[2]).view({B, K, H, d}).transpose(1, 2);
   auto attended = scaled_dot_product_attention(q, k, v, additive).transpose(1, 2).reshape({B, A, C});
@@ -82,7 +87,8 @@ torch::Tensor AnatomyPoolingImpl::forward(const std::vector<torch::Tensor>& toke
   std::vector<torch::Tensor> embeddings;
   embeddings.reserve(static_cast<size_t>(A));
   for (int64_t a = 0; a < A; ++a) {
-    embeddings.push_back(projections_->ptr(static_cast<size_t>(a))->as<torch::nn::LinearImpl>()->forward(attended.select(1, a)));
+    embeddings.push_back(
+        projections_->ptr(static_cast<size_t>(a))->as<torch::nn::LinearImpl>()->forward(attended.select(1, a)));
   }
   return torch::nn::functional::normalize(torch::stack(embeddings, 1),
                                           torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1));

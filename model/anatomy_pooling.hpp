@@ -28,7 +28,8 @@ namespace cagcl::model {
 // anatomy [B,D,H,W] integer label map (k = anatomy k, 1-based) -> [B,A,N] bool: token n contains a voxel of
 // anatomy a+1. The same as max-pooling each anatomy's binary mask with kernel = stride = patch, computed on
 // the label map without materialising A float masks of the full volume. D,H,W must be multiples of the patch.
-torch::Tensor token_membership(const torch::Tensor& anatomy, int64_t num_anatomies, const std::array<int64_t, 3>& patch);
+torch::Tensor token_membership(const torch::Tensor& anatomy, int64_t num_anatomies,
+                               const std::array<int64_t, 3>& patch);
 
 class AnatomyPoolingImpl : public torch::nn::Module {
  public:

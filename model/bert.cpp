@@ -23,8 +23,8 @@ std::shared_ptr<torch::nn::Module> name_scope(torch::nn::Module& parent, const s
 torch::Tensor bert_extended_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype) {
   const auto keep = attention_mask.to(dtype).unsqueeze(1).unsqueeze(2);
   // HF multiplies (1 - mask) by finfo(dtype).min: a padded key gets a weight of exactly 0 after the softmax.
-  const double lowest = dtype == torch::kDouble  ? std::numeric_limits<double>::lowest()
-                        : dtype == torch::kHalf  ? -65504.0
+  const double lowest = dtype == torch::kDouble     ? std::numeric_limits<double>::lowest()
+                        : dtype == torch::kHalf     ? -65504.0
                         : dtype == torch::kBFloat16 ? -3.3895313892515355e38
                                                     : static_cast<double>(std::numeric_limits<float>::lowest());
   return (1.0 - keep) * lowest;
@@ -32,9 +32,10 @@ torch::Tensor bert_extended_attention_mask(const torch::Tensor& attention_mask, 
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const BertConfig& config) {
   word_ = register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, config.hidden_size));
-  position_ = register_module("position_embeddings",
-                              torch::nn::Embedding(config.max_position_embeddings, config.hidden_size));
-  token_type_ = register_module("token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, config.hidden_size));
+  position_ =
+      register_module("position_embeddings", torch::nn::Embedding(config.max_position_embeddings, config.hidden_size));
+  token_type_ =
+      register_module("token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, config.hidden_size));
   norm_ = register_module("LayerNorm", layer_norm(config));
 }
 
@@ -54,7 +55,8 @@ BertLayerImpl::BertLayerImpl(const BertConfig& config) : heads_(config.num_heads
   auto attention_output = name_scope(*attention, "output");
   attention_dense_ = attention_output->register_module("dense", torch::nn::Linear(C, C));
   attention_norm_ = attention_output->register_module("LayerNorm", layer_norm(config));
-  intermediate_ = name_scope(*this, "intermediate")->register_module("dense", torch::nn::Linear(C, config.intermediate_size));
+  intermediate_ =
+      name_scope(*this, "intermediate")->register_module("dense", torch::nn::Linear(C, config.intermediate_size));
   auto output = name_scope(*this, "output");
   output_dense_ = output->register_module("dense", torch::nn::Linear(config.intermediate_size, C));
   output_norm_ = output->register_module("LayerNorm", layer_norm(config));
@@ -63,10 +65,10 @@ BertLayerImpl::BertLayerImpl(const BertConfig& config) : heads_(config.num_heads
 torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
   const int64_t N = hidden.size(0), L = hidden.size(1), C = hidden.size(2), d = C / heads_;
   auto split = [&](const torch::Tensor& x) { return x.view({N, L, heads_, d}).transpose(1, 2); };
-  const auto context = scaled_dot_product_attention(split(query_(hidden)), split(key_(hidden)), split(value_(hidden)),
-                                                    additive_mask)
-                           .transpose(1, 2)
-                           .reshape({N, L, C});
+  const auto context =
+      scaled_dot_product_attention(split(query_(hidden)), split(key_(hidden)), split(value_(hidden)), additive_mask)
+          .transpose(1, 2)
+          .reshape({N, L, C});
   const auto attended = attention_norm_(attention_dense_(context) + hidden);
   return output_norm_(output_dense_(torch::gelu(intermediate_(attended))) + attended);
 }

@@ -98,10 +98,10 @@ CagclModelImpl::CagclModelImpl(const Config& config, int64_t vocab_size)
   }
   const GlobalRngRestorer restore_global_rng;
   vision_ = register_module("vision", VisionTransformer(config.vision, learned_grid(config)));
-  pooling_ = register_module("pooling", AnatomyPooling(num_anatomies_, config.vision.width, config.model.pool_heads,
-                                                       config.model.embed_dim));
+  pooling_ = register_module(
+      "pooling", AnatomyPooling(num_anatomies_, config.vision.width, config.model.pool_heads, config.model.embed_dim));
   text_ = register_module("text", TextEncoder(bert_config(config.text, vocab_size), config.model.embed_dim,
-                                               text_pooling_from_string(config.text.pooling)));
+                                              text_pooling_from_string(config.text.pooling)));
   tau_local_ = register_parameter("tau_local", torch::full({}, config.model.tau_init));
   if (config.model.separate_global_tau) {
     tau_global_ = register_parameter("tau_global", torch::full({}, config.model.tau_init));

@@ -9,8 +9,8 @@
 
 #include <cstdint>
 
-#include "data/batch.hpp"
 #include "config/config.hpp"
+#include "data/batch.hpp"
 #include "model/anatomy_pooling.hpp"
 #include "model/embeddings.hpp"
 #include "model/text_encoder.hpp"

@@ -36,7 +36,8 @@ torch::Tensor local_row_weights(const Instances& rows, const Instances& columns,
     takes_part = takes_part & (abnormal > 0);
   }
   auto per_anatomy = takes_part.to(dtype) / (2 * count.clamp_min(1));
-  if (options.local_reduction == "mean") per_anatomy = per_anatomy / takes_part.sum().clamp_min(1).to(dtype);
+  if (options.local_reduction == "mean")
+    per_anatomy = per_anatomy / takes_part.sum().clamp_min(1).to(dtype);
   else if (options.local_reduction != "sum")
     throw UsageError("loss.local_reduction: '" + options.local_reduction + "' is not sum or mean");
   return per_anatomy.index_select(0, rows.anatomy);
@@ -54,7 +55,8 @@ LossTerms ca_gcl_loss_rows(const Instances& rows, int64_t row_offset, const Inst
   check_instances(columns, "ca_gcl_loss (columns)");
   const bool want_local = options.w_local != 0, want_global = options.w_global != 0;
   if (!want_local && !want_global) throw UsageError("loss.w_local and loss.w_global are both 0");
-  if (options.w_local < 0 || options.w_global < 0) throw UsageError("loss.w_local and loss.w_global must not be negative");
+  if (options.w_local < 0 || options.w_global < 0)
+    throw UsageError("loss.w_local and loss.w_global must not be negative");
   const auto dtype = rows.v.scalar_type();
 
   const auto targets = soft_targets(positive_pairs(rows, row_offset, columns), dtype);

@@ -11,10 +11,10 @@ namespace cagcl::model {
 
 // This rank's intact (sample, anatomy) pairs, in (sample, anatomy) order. All tensors on the embeddings' device.
 struct Instances {
-  torch::Tensor v, t;      // [n,E]
-  torch::Tensor anatomy;   // [n] int64: 0-based index into the anatomy list (label value k is index k-1)
-  torch::Tensor normal;    // [n] bool: the text is the normal template
-  torch::Tensor text_id;   // [n] int64: canonical text id (false negatives share it)
+  torch::Tensor v, t;     // [n,E]
+  torch::Tensor anatomy;  // [n] int64: 0-based index into the anatomy list (label value k is index k-1)
+  torch::Tensor normal;   // [n] bool: the text is the normal template
+  torch::Tensor text_id;  // [n] int64: canonical text id (false negatives share it)
 };
 
 // The rows of `e` whose batch.intact and batch.valid are set. Throws an Error naming the field whose shape does

@@ -75,13 +75,16 @@ ExportSummary export_model(const std::string& checkpoint, const std::string& out
   if (tensors.empty()) throw DataError(summary.source + ": holds no tensors");
   TensorMap exported;
   for (const auto& [name, tensor] : tensors) {
-    const bool model_key = has_prefix(name, "vision.") || has_prefix(name, "pooling.") ||
-                           has_prefix(name, "text.") || has_prefix(name, "tau_");
+    const bool model_key = has_prefix(name, "vision.") || has_prefix(name, "pooling.") || has_prefix(name, "text.") ||
+                           has_prefix(name, "tau_");
     if (!model_key) {
-      throw DataError(summary.source + ": tensor '" + name + "' is not a cagcl model parameter (not a model checkpoint?)");
+      throw DataError(summary.source + ": tensor '" + name +
+                      "' is not a cagcl model parameter (not a model checkpoint?)");
     }
-    if (!bert_only) exported.emplace(name, tensor);
-    else if (has_prefix(name, "text.bert.")) exported.emplace(name.substr(10), tensor);
+    if (!bert_only)
+      exported.emplace(name, tensor);
+    else if (has_prefix(name, "text.bert."))
+      exported.emplace(name.substr(10), tensor);
   }
   if (exported.empty()) throw DataError(summary.source + ": holds no text.bert.* tensors to export");
 

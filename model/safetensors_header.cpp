@@ -22,8 +22,21 @@ struct DtypeSize {
 
 // Every dtype of the format, LibTorch's or not: the byte ranges of all of them are checked.
 constexpr std::array<DtypeSize, 15> kDtypeSizes = {{
-    {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"I16", 2}, {"I32", 4}, {"I64", 8}, {"F16", 2}, {"BF16", 2},
-    {"F32", 4}, {"F64", 8}, {"U16", 2}, {"U32", 4}, {"U64", 8}, {"F8_E4M3", 1}, {"F8_E5M2", 1},
+    {"BOOL", 1},
+    {"U8", 1},
+    {"I8", 1},
+    {"I16", 2},
+    {"I32", 4},
+    {"I64", 8},
+    {"F16", 2},
+    {"BF16", 2},
+    {"F32", 4},
+    {"F64", 8},
+    {"U16", 2},
+    {"U32", 4},
+    {"U64", 8},
+    {"F8_E4M3", 1},
+    {"F8_E5M2", 1},
 }};
 
 std::string range_text(uint64_t begin, uint64_t end) {

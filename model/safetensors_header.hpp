@@ -18,9 +18,9 @@ constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
 
 // One tensor's entry in the header, already checked against the file.
 struct SafetensorsEntry {
-  std::string dtype;           // "F32", "BF16", ...
+  std::string dtype;  // "F32", "BF16", ...
   std::vector<int64_t> shape;
-  uint64_t begin = 0;          // byte range in the data section
+  uint64_t begin = 0;  // byte range in the data section
   uint64_t end = 0;
 };
 

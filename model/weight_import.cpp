@@ -36,8 +36,10 @@ TensorMap strip_prefix(const TensorMap& tensors, const std::string& prefix, std:
   if (prefix.empty()) return tensors;
   TensorMap out;
   for (const auto& [name, tensor] : tensors) {
-    if (starts_with(name, prefix)) out.emplace(name.substr(prefix.size()), tensor);
-    else outside.push_back(name);
+    if (starts_with(name, prefix))
+      out.emplace(name.substr(prefix.size()), tensor);
+    else
+      outside.push_back(name);
   }
   return out;
 }
@@ -64,8 +66,7 @@ WeightImportReport load_named_tensors(torch::nn::Module& module, const TensorMap
     torch::Tensor value = tensor;
     if (value.sizes() != target->second.sizes()) {
       const bool grid_only = ends_with(name, "pos_embed") && is_position_embedding_grid(value) &&
-                             is_position_embedding_grid(target->second) &&
-                             value.size(4) == target->second.size(4);
+                             is_position_embedding_grid(target->second) && value.size(4) == target->second.size(4);
       if (!grid_only) {
         throw DataError(source + ": tensor '" + name + "' has shape " + shape_string(tensor) + ", the model expects " +
                         shape_string(target->second));
@@ -117,8 +118,10 @@ WeightImportReport load_bert_weights(BertModelImpl& bert, const std::string& pat
   for (auto& name : report.unexpected) name = prefix + name;
   for (const auto& name : outside) {
     // Heads of BertForMaskedLM / BertForPreTraining and, in a whole-model export, the non-text parameters.
-    if (starts_with(name, "cls.") || prefix == "text.bert.") ignored.push_back(name);
-    else report.unexpected.push_back(name);
+    if (starts_with(name, "cls.") || prefix == "text.bert.")
+      ignored.push_back(name);
+    else
+      report.unexpected.push_back(name);
   }
   report.ignored = std::move(ignored);
   std::sort(report.unexpected.begin(), report.unexpected.end());

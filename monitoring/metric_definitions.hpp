@@ -29,9 +29,10 @@ inline constexpr std::string_view kSlurmJobLabel = "slurm_job_id";  // only insi
 namespace metric {
 using T = MetricType;
 // Progress.
-inline constexpr MetricDefinition step{"cagcl_step", T::gauge,
-                                       "Optimizer steps completed since the start of the run (continues after a requeue)"};
-inline constexpr MetricDefinition total_steps{"cagcl_total_steps", T::gauge, "Length of the schedule in optimizer steps"};
+inline constexpr MetricDefinition step{
+    "cagcl_step", T::gauge, "Optimizer steps completed since the start of the run (continues after a requeue)"};
+inline constexpr MetricDefinition total_steps{"cagcl_total_steps", T::gauge,
+                                              "Length of the schedule in optimizer steps"};
 inline constexpr MetricDefinition epoch{"cagcl_epoch", T::gauge, "Current epoch of the sampler"};
 inline constexpr MetricDefinition last_step_time{"cagcl_last_step_timestamp_seconds", T::gauge,
                                                  "Unix time at which this rank completed its last step"};
@@ -106,22 +107,41 @@ inline constexpr MetricDefinition memory{"cagcl_memory_bytes", T::gauge,
                                          "Resident memory of this rank (device memory on a GPU)"};
 }  // namespace metric
 
-inline constexpr std::array kAllMetrics = {
-    &metric::step,           &metric::total_steps,       &metric::epoch,
-    &metric::last_step_time, &metric::start_time,        &metric::restarts,
-    &metric::world_size,     &metric::loss,              &metric::validation_loss,
-    &metric::learning_rate,  &metric::temperature,       &metric::grad_norm,
-    &metric::text_collapse_index, &metric::intact_instances, &metric::intact_instances_total,
-    &metric::validation_zero_shot_auc, &metric::validation_zero_shot_auc_mean, &metric::validation_template_sd,
-    &metric::validation_collapse_index, &metric::validation_recall,
-    &metric::samples,        &metric::throughput,
-    &metric::skipped_samples, &metric::step_duration,    &metric::data_wait,
-    &metric::communication,  &metric::checkpoints,       &metric::checkpoint_duration,
-    &metric::checkpoint_bytes, &metric::checkpoint_last_success, &metric::memory};
+inline constexpr std::array kAllMetrics = {&metric::step,
+                                           &metric::total_steps,
+                                           &metric::epoch,
+                                           &metric::last_step_time,
+                                           &metric::start_time,
+                                           &metric::restarts,
+                                           &metric::world_size,
+                                           &metric::loss,
+                                           &metric::validation_loss,
+                                           &metric::learning_rate,
+                                           &metric::temperature,
+                                           &metric::grad_norm,
+                                           &metric::text_collapse_index,
+                                           &metric::intact_instances,
+                                           &metric::intact_instances_total,
+                                           &metric::validation_zero_shot_auc,
+                                           &metric::validation_zero_shot_auc_mean,
+                                           &metric::validation_template_sd,
+                                           &metric::validation_collapse_index,
+                                           &metric::validation_recall,
+                                           &metric::samples,
+                                           &metric::throughput,
+                                           &metric::skipped_samples,
+                                           &metric::step_duration,
+                                           &metric::data_wait,
+                                           &metric::communication,
+                                           &metric::checkpoints,
+                                           &metric::checkpoint_duration,
+                                           &metric::checkpoint_bytes,
+                                           &metric::checkpoint_last_success,
+                                           &metric::memory};
 
 // Bucket upper bounds of the three duration histograms, in seconds: a CPU step of the tiny preset takes
 // milliseconds, a GPU step of the base preset about a second, a stalled loader minutes.
-inline constexpr std::array kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+inline constexpr std::array kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,   0.25, 0.5,
                                                 1.0,   2.5,    5.0,   10.0, 25.0,  60.0, 120.0, 300.0};
 
 }  // namespace cagcl::monitoring

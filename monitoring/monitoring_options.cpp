@@ -19,7 +19,7 @@ std::optional<monitoring::ExporterOptions> exporter_options(const MonitoringConf
 }
 
 std::unique_ptr<monitoring::PrometheusExporter> make_prometheus_exporter(const MonitoringConfig& config,
-                                                                        int local_rank) {
+                                                                         int local_rank) {
   const auto options = exporter_options(config, local_rank);
   if (!options) return nullptr;
   return std::make_unique<monitoring::PrometheusExporter>(*options);

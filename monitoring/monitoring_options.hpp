@@ -15,6 +15,6 @@ std::optional<monitoring::ExporterOptions> exporter_options(const MonitoringConf
 // The exporter of this rank (its port bound), or nullptr when monitoring is off. `cagcl train` adds it to
 // the training observers; `--metrics-port P` sets monitoring.port_base.
 std::unique_ptr<monitoring::PrometheusExporter> make_prometheus_exporter(const MonitoringConfig& config,
-                                                                        int local_rank);
+                                                                         int local_rank);
 
 }  // namespace cagcl

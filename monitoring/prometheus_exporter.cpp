@@ -58,8 +58,8 @@ PrometheusExporter::PrometheusExporter(const ExporterOptions& options)
   for (int i = 0; i < tries && !exposer_; ++i) {
     const std::string spec = listen_spec(options.address, options.port + i);
     try {
-      exposer_ = std::make_unique<prometheus::Exposer>(
-          std::vector<std::string>{"listening_ports", spec, "num_threads", "2"});
+      exposer_ =
+          std::make_unique<prometheus::Exposer>(std::vector<std::string>{"listening_ports", spec, "num_threads", "2"});
     } catch (const std::exception& e) {
       last_error = e.what();  // civetweb says only that binding failed
     }
@@ -69,7 +69,8 @@ PrometheusExporter::PrometheusExporter(const ExporterOptions& options)
     if (tries == 1)
       throw UsageError("monitoring: cannot listen on " + where +
                        " (port in use, or the address is not one of this host's); choose another "
-                       "monitoring.port_base or --metrics-port, or set monitoring.on_port_in_use=next: " + last_error);
+                       "monitoring.port_base or --metrics-port, or set monitoring.on_port_in_use=next: " +
+                       last_error);
     throw UsageError("monitoring: cannot listen on " + options.address + " at any port from " +
                      std::to_string(options.port) + " to " + std::to_string(options.port + tries - 1) +
                      " (all in use, or the address is not one of this host's): " + last_error);

@@ -22,11 +22,11 @@ enum class PortInUse { next, error };
 
 struct ExporterOptions {
   std::string address = "0.0.0.0";  // interface to listen on; 0.0.0.0 / :: = all
-  int port = 9400;                   // first port tried; 0 = a free port chosen by the OS
+  int port = 9400;                  // first port tried; 0 = a free port chosen by the OS
   PortInUse on_port_in_use = PortInUse::next;
-  int max_port_tries = 100;          // with `next`: ports port .. port + max_port_tries - 1
-  std::string file_sd_dir;           // directory of file_sd target files; empty = none
-  std::string advertise_host;        // host written to file_sd; empty = address, or this host's name for 0.0.0.0 / ::
+  int max_port_tries = 100;    // with `next`: ports port .. port + max_port_tries - 1
+  std::string file_sd_dir;     // directory of file_sd target files; empty = none
+  std::string advertise_host;  // host written to file_sd; empty = address, or this host's name for 0.0.0.0 / ::
 };
 
 PortInUse parse_port_in_use(const std::string& text);  // "next" | "error"
@@ -38,9 +38,9 @@ class PrometheusExporter : public trainer::TrainingObserver {
   PrometheusExporter(const PrometheusExporter&) = delete;
   PrometheusExporter& operator=(const PrometheusExporter&) = delete;
 
-  int port() const { return port_; }                         // the bound port
-  const std::string& host() const { return host_; }          // what file_sd advertises
-  std::string url() const;                                   // http://HOST:PORT/metrics
+  int port() const { return port_; }                 // the bound port
+  const std::string& host() const { return host_; }  // what file_sd advertises
+  std::string url() const;                           // http://HOST:PORT/metrics
   // The file_sd file of this rank, empty before on_start or without monitoring.file_sd.
   std::string file_sd_path() const;
 

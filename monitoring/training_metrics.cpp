@@ -12,11 +12,17 @@ namespace {
 template <typename Metric>
 MetricType type_of();
 template <>
-MetricType type_of<prometheus::Counter>() { return MetricType::counter; }
+MetricType type_of<prometheus::Counter>() {
+  return MetricType::counter;
+}
 template <>
-MetricType type_of<prometheus::Gauge>() { return MetricType::gauge; }
+MetricType type_of<prometheus::Gauge>() {
+  return MetricType::gauge;
+}
 template <>
-MetricType type_of<prometheus::Histogram>() { return MetricType::histogram; }
+MetricType type_of<prometheus::Histogram>() {
+  return MetricType::histogram;
+}
 
 template <typename Metric>
 prometheus::Family<Metric>& family(prometheus::Registry& registry, const MetricDefinition& definition,
@@ -24,9 +30,12 @@ prometheus::Family<Metric>& family(prometheus::Registry& registry, const MetricD
   if (definition.type != type_of<Metric>())
     throw Error("monitoring: metric '" + std::string(definition.name) + "' registered with the wrong type");
   auto builder = [] {
-    if constexpr (std::is_same_v<Metric, prometheus::Counter>) return prometheus::BuildCounter();
-    else if constexpr (std::is_same_v<Metric, prometheus::Gauge>) return prometheus::BuildGauge();
-    else return prometheus::BuildHistogram();
+    if constexpr (std::is_same_v<Metric, prometheus::Counter>)
+      return prometheus::BuildCounter();
+    else if constexpr (std::is_same_v<Metric, prometheus::Gauge>)
+      return prometheus::BuildGauge();
+    else
+      return prometheus::BuildHistogram();
   };
   return builder()
       .Name(std::string(definition.name))
@@ -156,7 +165,8 @@ void TrainingMetrics::record_zero_shot(const trainer::ZeroShotFigures& z) {
     recall_ = &family<prometheus::Gauge>(registry_, metric::validation_recall, identity_);
   }
   const std::string family_label(metric::validation_zero_shot_auc.label), k(metric::validation_recall.label);
-  for (size_t f = 0; f < z.families.size(); ++f) zero_shot_auc_->Add({{family_label, z.families[f]}}).Set(z.macro_auc[f]);
+  for (size_t f = 0; f < z.families.size(); ++f)
+    zero_shot_auc_->Add({{family_label, z.families[f]}}).Set(z.macro_auc[f]);
   zero_shot_auc_mean_->Set(z.macro_auc_mean);
   template_sd_->Set(z.template_sd);
   validation_collapse_->Set(z.collapse_index);

@@ -29,11 +29,12 @@ void AnatomyCoverageCheck::check() {
   for (size_t i = 0; i < totals_.size(); ++i) {
     if (totals_[i] > 0) continue;
     warned_.push_back(anatomies_[i]);
-    spdlog::warn("anatomy '{}' has not entered any loss in the first {} steps of this invocation: it was never "
-                 "intact in its crops (absent, or touching a crop or volume face); check data.crop against the "
-                 "volumes and their anatomy masks (`cagcl inspect DATA` prints each anatomy's intact rate; "
-                 "docs/data-pipeline.md, intact rule)",
-                 anatomies_[i], steps_);
+    spdlog::warn(
+        "anatomy '{}' has not entered any loss in the first {} steps of this invocation: it was never "
+        "intact in its crops (absent, or touching a crop or volume face); check data.crop against the "
+        "volumes and their anatomy masks (`cagcl inspect DATA` prints each anatomy's intact rate; "
+        "docs/data-pipeline.md, intact rule)",
+        anatomies_[i], steps_);
   }
 }
 

@@ -118,8 +118,8 @@ nlohmann::json CheckpointManifest::to_json() const {
   for (const auto& r : ranks) {
     nlohmann::json pieces = nlohmann::json::array();
     for (const auto& p : r.pieces) pieces.push_back({{"param", p.param}, {"start", p.start}, {"numel", p.numel}});
-    ranks_json.push_back({{"rank", r.rank}, {"file", r.file}, {"pieces", pieces}, {"cpu_rng", r.cpu_rng},
-                          {"cuda_rng", r.cuda_rng}});
+    ranks_json.push_back(
+        {{"rank", r.rank}, {"file", r.file}, {"pieces", pieces}, {"cpu_rng", r.cpu_rng}, {"cuda_rng", r.cuda_rng}});
   }
   return {{"format", kCheckpointFormat},
           {"version", kCheckpointVersion},
@@ -161,8 +161,8 @@ CheckpointManifest CheckpointManifest::from_json(const nlohmann::json& j, const 
   std::set<std::string> names;
   for (size_t i = 0; i < r.array("files").size(); ++i) {
     auto f = r.item("files", i);
-    CheckpointFile file{f.string("name"), static_cast<int>(f.integer("rank")), static_cast<uint64_t>(f.integer("bytes")),
-                        f.string("sha256")};
+    CheckpointFile file{f.string("name"), static_cast<int>(f.integer("rank")),
+                        static_cast<uint64_t>(f.integer("bytes")), f.string("sha256")};
     if (!plain_file_name(file.name)) f.fail("name", "must be a plain file name");
     if (file.rank >= m.world_size) f.fail("rank", "is not below world_size");
     if (file.sha256.size() != 64) f.fail("sha256", "must be 64 hex digits");

@@ -38,23 +38,23 @@ struct PieceEntry {  // an optimizer-state piece in a rank's file: elements [sta
 
 struct RankState {
   int rank = 0;
-  std::string file;                   // its optimizer-state file
+  std::string file;  // its optimizer-state file
   std::vector<PieceEntry> pieces;
-  std::string cpu_rng;                // hex of LibTorch's CPU generator state
-  std::string cuda_rng;               // hex of the CUDA generator state; empty on the CPU
+  std::string cpu_rng;   // hex of LibTorch's CPU generator state
+  std::string cuda_rng;  // hex of the CUDA generator state; empty on the CPU
 };
 
 struct CheckpointManifest {
-  int64_t step = 0;              // optimizer steps completed
-  int64_t total_steps = 0;       // the schedule's length when saved
+  int64_t step = 0;         // optimizer steps completed
+  int64_t total_steps = 0;  // the schedule's length when saved
   int world_size = 1;
   int64_t batch_size = 0;        // per rank, when saved
   int64_t sampler_position = 0;  // global sample position of the next batch (data/sampler.hpp)
   int64_t epoch = 0;
-  int64_t restarts = 0;          // resumes before this save
+  int64_t restarts = 0;  // resumes before this save
   bool zero1 = false;
   std::string config_hash;
-  std::string config_yaml;       // the resolved configuration (to name differing keys on resume)
+  std::string config_yaml;  // the resolved configuration (to name differing keys on resume)
   double unix_time = 0;
   std::vector<CheckpointFile> files;
   std::vector<TensorEntry> model_tensors;

@@ -27,9 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 std::string piece_key(const char* moment, const std::string& param, int64_t start) {
   return std::string(moment) + "/" + param + "/" + std::to_string(start);
@@ -70,7 +68,10 @@ void maybe_kill_for_test(int rank, int64_t step) {
 }
 
 CheckpointStore::CheckpointStore(fs::path run_dir, std::shared_ptr<Communicator> comm, int64_t keep)
-    : run_dir_(std::move(run_dir)), dir_(run_dir_ / "checkpoints"), comm_(std::move(comm)), keep_(std::max<int64_t>(1, keep)) {}
+    : run_dir_(std::move(run_dir)),
+      dir_(run_dir_ / "checkpoints"),
+      comm_(std::move(comm)),
+      keep_(std::max<int64_t>(1, keep)) {}
 
 CheckpointStore::~CheckpointStore() {
   if (pending_ && pending_->thread.joinable()) pending_->thread.join();
@@ -118,7 +119,8 @@ void CheckpointStore::begin_save(CheckpointSnapshot snapshot) {
     try {
       if (rank == 0) {
         const auto path = step_dir / kModelFileName;
-        model::write_safetensors(path.string(), snapshot.model, {{"format", "cagcl-model"}, {"step", std::to_string(p->step)}});
+        model::write_safetensors(path.string(), snapshot.model,
+                                 {{"format", "cagcl-model"}, {"step", std::to_string(p->step)}});
         p->files.push_back(describe_file(path, rank));
       }
       model::TensorMap tensors;
@@ -129,8 +131,10 @@ void CheckpointStore::begin_save(CheckpointSnapshot snapshot) {
       }
       const auto path = step_dir / p->rank_state.file;
       model::write_safetensors(path.string(), tensors,
-                               {{"format", "cagcl-optimizer-shard"}, {"rank", std::to_string(rank)},
-                                {"world_size", std::to_string(world)}, {"step", std::to_string(p->step)}});
+                               {{"format", "cagcl-optimizer-shard"},
+                                {"rank", std::to_string(rank)},
+                                {"world_size", std::to_string(world)},
+                                {"step", std::to_string(p->step)}});
       p->files.push_back(describe_file(path, rank));
       for (const auto& f : p->files) p->bytes += static_cast<double>(f.bytes);
       maybe_kill_for_test(rank, p->step);
@@ -144,7 +148,8 @@ void CheckpointStore::begin_save(CheckpointSnapshot snapshot) {
 
 std::optional<CheckpointReport> CheckpointStore::poll() {
   if (!pending_) return std::nullopt;
-  auto flags = torch::tensor({pending_->done ? 1.0 : 0.0}, torch::TensorOptions(torch::kDouble).device(comm_->device()));
+  auto flags =
+      torch::tensor({pending_->done ? 1.0 : 0.0}, torch::TensorOptions(torch::kDouble).device(comm_->device()));
   comm_->all_reduce(flags, ReduceOp::min);
   if (flags.item<double>() < 1.0) return std::nullopt;
   return commit();
@@ -174,11 +179,15 @@ CheckpointReport CheckpointStore::commit() {
     }
   } else {
     nlohmann::json files = nlohmann::json::array();
-    for (const auto& f : p->files) files.push_back({{"name", f.name}, {"rank", f.rank}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+    for (const auto& f : p->files)
+      files.push_back({{"name", f.name}, {"rank", f.rank}, {"bytes", f.bytes}, {"sha256", f.sha256}});
     nlohmann::json pieces = nlohmann::json::array();
     for (const auto& piece : p->rank_state.pieces)
       pieces.push_back({{"param", piece.param}, {"start", piece.start}, {"numel", piece.numel}});
-    mine = {{"files", files}, {"pieces", pieces}, {"file", p->rank_state.file}, {"cpu_rng", p->rank_state.cpu_rng},
+    mine = {{"files", files},
+            {"pieces", pieces},
+            {"file", p->rank_state.file},
+            {"cpu_rng", p->rank_state.cpu_rng},
             {"cuda_rng", p->rank_state.cuda_rng}};
   }
   // A collective after every rank's renames: the barrier before the manifest.
@@ -188,7 +197,8 @@ CheckpointReport CheckpointStore::commit() {
   for (int r = 0; r < comm_->size(); ++r) {
     infos.push_back(nlohmann::json::parse(all[r]));
     if (infos.back().contains("error"))
-      failures += (failures.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) + ": " + infos.back()["error"].get<std::string>();
+      failures += (failures.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) + ": " +
+                  infos.back()["error"].get<std::string>();
   }
   const auto step_dir = dir_ / step_dir_name(p->step);
   if (!failures.empty()) throw IoError("checkpoint " + step_dir.string() + " not committed: " + failures);
@@ -209,7 +219,8 @@ CheckpointReport CheckpointStore::commit() {
       state.rank = r;
       state.file = info["file"].get<std::string>();
       for (const auto& piece : info["pieces"])
-        state.pieces.push_back({piece["param"].get<std::string>(), piece["start"].get<int64_t>(), piece["numel"].get<int64_t>()});
+        state.pieces.push_back(
+            {piece["param"].get<std::string>(), piece["start"].get<int64_t>(), piece["numel"].get<int64_t>()});
       state.cpu_rng = info["cpu_rng"].get<std::string>();
       state.cuda_rng = info["cuda_rng"].get<std::string>();
       m.ranks.push_back(std::move(state));
@@ -259,9 +270,10 @@ CheckpointManifest verify_checkpoint(const fs::path& step_dir) {
     const auto size = fs::file_size(path, ec);
     if (ec) throw DataError(path.string() + ": missing (listed in the manifest)");
     if (size != f.bytes)
-      throw DataError(path.string() + ": " + std::to_string(size) + " bytes, the manifest says " + std::to_string(f.bytes) +
-                      " (truncated or overwritten)");
-    if (sha256_file(path) != f.sha256) throw DataError(path.string() + ": SHA-256 differs from the manifest (corrupted)");
+      throw DataError(path.string() + ": " + std::to_string(size) + " bytes, the manifest says " +
+                      std::to_string(f.bytes) + " (truncated or overwritten)");
+    if (sha256_file(path) != f.sha256)
+      throw DataError(path.string() + ": SHA-256 differs from the manifest (corrupted)");
   }
   return manifest;
 }
@@ -287,8 +299,8 @@ std::string resolve_checkpoint(const std::string& run_or_checkpoint) {
     std::string name;
     if (in >> name) latest = parse_step_dir_name(name);
     if (latest < 0 && !steps.empty())
-      spdlog::warn("checkpoint: {} has no valid {} pointer; trying the step directories newest first",
-                   dir.string(), kLatestFileName);
+      spdlog::warn("checkpoint: {} has no valid {} pointer; trying the step directories newest first", dir.string(),
+                   kLatestFileName);
   }
   std::string reasons;
   for (const int64_t step : steps) {
@@ -372,7 +384,8 @@ LoadedCheckpoint load_checkpoint(const fs::path& step_dir) {
   for (const auto& t : loaded.manifest.model_tensors) {
     auto it = loaded.model.find(t.name);
     if (it == loaded.model.end() || it->second.sizes().vec() != t.shape)
-      throw DataError((step_dir / kModelFileName).string() + ": tensor '" + t.name + "' missing or not of the manifest's shape");
+      throw DataError((step_dir / kModelFileName).string() + ": tensor '" + t.name +
+                      "' missing or not of the manifest's shape");
   }
   for (const auto& rank : loaded.manifest.ranks) {
     const auto path = step_dir / rank.file;
@@ -383,7 +396,8 @@ LoadedCheckpoint load_checkpoint(const fs::path& step_dir) {
         const auto key = piece_key(moment, piece.param, piece.start);
         auto it = tensors.find(key);
         if (it == tensors.end() || it->second.numel() != piece.numel || it->second.dim() != 1)
-          throw DataError(path.string() + ": tensor '" + key + "' missing or not " + std::to_string(piece.numel) + " elements");
+          throw DataError(path.string() + ": tensor '" + key + "' missing or not " + std::to_string(piece.numel) +
+                          " elements");
         (std::string(moment) == "exp_avg" ? out.exp_avg : out.exp_avg_sq) = it->second.to(torch::kFloat);
       }
       loaded.optimizer.push_back(std::move(out));

@@ -97,7 +97,8 @@ std::string resolve_checkpoint(const std::string& run_or_checkpoint);
 // newest kKeepDamagedCheckpoints stay), removes those without one (saves that never committed), and points
 // LATEST at `step`, so that the continued run can commit those steps again. Rank 0 only. Returns the renamed
 // directories.
-std::vector<std::filesystem::path> set_aside_checkpoints_after(const std::filesystem::path& checkpoints_dir, int64_t step);
+std::vector<std::filesystem::path> set_aside_checkpoints_after(const std::filesystem::path& checkpoints_dir,
+                                                               int64_t step);
 // Reads a step directory (verify it first). DataError naming the file and tensor on a mismatch with the manifest.
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& step_dir);
 

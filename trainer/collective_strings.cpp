@@ -19,7 +19,8 @@ std::vector<std::string> all_gather_strings(Communicator& comm, const std::strin
   std::vector<std::string> out;
   const auto* data = all.data_ptr<uint8_t>();
   for (int r = 0; r < comm.size(); ++r)
-    out.emplace_back(reinterpret_cast<const char*>(data + r * longest), static_cast<size_t>(lengths[r].item<int64_t>()));
+    out.emplace_back(reinterpret_cast<const char*>(data + r * longest),
+                     static_cast<size_t>(lengths[r].item<int64_t>()));
   return out;
 }
 

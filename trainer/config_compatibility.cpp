@@ -35,10 +35,10 @@ std::map<std::string, std::string> flatten(const std::string& yaml, const std::s
 
 const std::vector<std::string>& shape_keys() {
   static const std::vector<std::string> keys = {
-      "data.anatomies",  "data.crop",         "vision.patch",        "vision.width",     "vision.depth",
-      "vision.heads",    "vision.mlp_ratio",  "vision.return_layers", "text.width",      "text.layers",
-      "text.heads",      "text.intermediate", "text.max_length",     "model.embed_dim",  "model.pool_heads",
-      "model.separate_global_tau"};
+      "data.anatomies",  "data.crop",       "vision.patch",     "vision.width",
+      "vision.depth",    "vision.heads",    "vision.mlp_ratio", "vision.return_layers",
+      "text.width",      "text.layers",     "text.heads",       "text.intermediate",
+      "text.max_length", "model.embed_dim", "model.pool_heads", "model.separate_global_tau"};
   return keys;
 }
 

@@ -61,8 +61,8 @@ OptimizerStepStats DataParallelAdamW::step(double lr, double max_grad_norm) {
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i].tensor;
     if (!p.requires_grad() || !grads[i].defined()) continue;
-    adamw_update(p.detach(), grads[i], exp_avg_[i], exp_avg_sq_[i], lr, decays(p) ? options_.weight_decay : 0.0,
-                 step_, options_);
+    adamw_update(p.detach(), grads[i], exp_avg_[i], exp_avg_sq_[i], lr, decays(p) ? options_.weight_decay : 0.0, step_,
+                 options_);
     grads[i].zero_();
   }
   return stats;

@@ -7,14 +7,18 @@ namespace cagcl::trainer {
 SplitIndex index_splits(const data::Dataset& dataset) {
   SplitIndex index;
   if (!dataset.manifest().has_reports) {
-    throw UsageError(dataset.dir().string() + ": this dataset has no report text (dataset.json: \"reports\": false, as "
+    throw UsageError(dataset.dir().string() +
+                     ": this dataset has no report text (dataset.json: \"reports\": false, as "
                      "converted from Rad-ChestCT); it is for `cagcl eval`, not for training");
   }
   for (int64_t i = 0; i < dataset.size(); ++i) {
     const auto sample = dataset.read_metadata(i);
-    if (sample.split == "train") index.train.push_back(i);
-    else if (sample.split == "valid") index.valid.push_back(i);
-    else if (sample.split == "test") ++index.held_out;
+    if (sample.split == "train")
+      index.train.push_back(i);
+    else if (sample.split == "valid")
+      index.valid.push_back(i);
+    else if (sample.split == "test")
+      ++index.held_out;
     else
       throw DataError(dataset.dir().string() + ": sample " + std::to_string(i) + " ('" + sample.name + "'): split '" +
                       sample.split + "' is not 'train', 'valid' or 'test'");

@@ -35,9 +35,10 @@ int64_t next_invocation(const std::filesystem::path& run_dir) {
     previous = parse_count(text.str());
     // A damaged counter must not silently restart at 1: readers would mix two invocations' steps.
     if (previous == 0)
-      throw DataError(path.string() + ": expected the number of the last `cagcl train` invocation (a positive "
-                      "integer), found '" + text.str().substr(0, 40) +
-                      "'; write the highest \"invocation\" of metrics.jsonl into it");
+      throw DataError(path.string() +
+                      ": expected the number of the last `cagcl train` invocation (a positive "
+                      "integer), found '" +
+                      text.str().substr(0, 40) + "'; write the highest \"invocation\" of metrics.jsonl into it");
   } else if (ec) {
     throw IoError(path.string() + ": cannot check the invocation counter: " + ec.message());
   }

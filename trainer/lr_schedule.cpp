@@ -10,7 +10,8 @@ namespace cagcl::trainer {
 
 LrSchedule::LrSchedule(LrScheduleOptions options) : options_(options) {
   if (options_.total_steps < 1)
-    throw UsageError("train.steps: the schedule needs at least 1 step (got " + std::to_string(options_.total_steps) + ")");
+    throw UsageError("train.steps: the schedule needs at least 1 step (got " + std::to_string(options_.total_steps) +
+                     ")");
   if (options_.lr < 0 || options_.warmup_lr < 0 || options_.min_lr < 0)
     throw UsageError("train.lr, train.warmup_lr, train.min_lr: learning rates must be >= 0");
   if (options_.warmup_steps < 0) throw UsageError("train.warmup_steps: must be >= 0");

@@ -9,9 +9,7 @@
 
 namespace cagcl::trainer {
 namespace {
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 // {"lung": 8, ...}: by name rather than a bare array, so a reader needs no second source for the order.
 nlohmann::json intact_by_anatomy(const StepReport& r, const RunInfo& run) {
@@ -29,11 +27,12 @@ nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : 
 
 nlohmann::json to_json(const ZeroShotFigures& z) {
   nlohmann::json by_family = nlohmann::json::object();
-  for (size_t f = 0; f < z.families.size() && f < z.macro_auc.size(); ++f) by_family[z.families[f]] = number(z.macro_auc[f]);
+  for (size_t f = 0; f < z.families.size() && f < z.macro_auc.size(); ++f)
+    by_family[z.families[f]] = number(z.macro_auc[f]);
   return {{"macro_auc_mean", number(z.macro_auc_mean)}, {"macro_auc", by_family},
-          {"template_sd", number(z.template_sd)},        {"collapse_index", number(z.collapse_index)},
-          {"recall_at_1", number(z.recall_at_1)},        {"recall_at_5", number(z.recall_at_5)},
-          {"recall_at_10", number(z.recall_at_10)},      {"seconds", z.seconds}};
+          {"template_sd", number(z.template_sd)},       {"collapse_index", number(z.collapse_index)},
+          {"recall_at_1", number(z.recall_at_1)},       {"recall_at_5", number(z.recall_at_5)},
+          {"recall_at_10", number(z.recall_at_10)},     {"seconds", z.seconds}};
 }
 }  // namespace
 
@@ -71,8 +70,9 @@ nlohmann::json to_json(const ValidationReport& r, const RunInfo& run) {
 }
 
 nlohmann::json to_json(const CheckpointReport& r, const RunInfo& run) {
-  return {{"event", "checkpoint"}, {"invocation", run.invocation}, {"step", r.step}, {"ok", r.ok},
-          {"seconds", r.seconds}, {"bytes", r.bytes}, {"time", r.unix_time}};
+  return {
+      {"event", "checkpoint"}, {"invocation", run.invocation}, {"step", r.step}, {"ok", r.ok}, {"seconds", r.seconds},
+      {"bytes", r.bytes},      {"time", r.unix_time}};
 }
 
 MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
@@ -92,8 +92,13 @@ void MetricsLog::write(const nlohmann::json& line) {
 
 void MetricsLog::on_start(const RunInfo& info) {
   run_ = info;
-  write({{"event", "start"}, {"invocation", info.invocation}, {"run", info.run}, {"job_id", info.job_id},
-         {"world_size", info.world_size}, {"restarts", info.restarts}, {"anatomies", info.anatomies},
+  write({{"event", "start"},
+         {"invocation", info.invocation},
+         {"run", info.run},
+         {"job_id", info.job_id},
+         {"world_size", info.world_size},
+         {"restarts", info.restarts},
+         {"anatomies", info.anatomies},
          {"time", unix_now()}});
 }
 void MetricsLog::on_step(const StepReport& report) { write(to_json(report, run_)); }

@@ -34,7 +34,7 @@ struct StatePiece {
 
 // Whole per-parameter state (what loading assembles from all pieces).
 struct FullState {
-  int64_t step = 0;  // updates taken
+  int64_t step = 0;                                                        // updates taken
   std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> moments;  // name -> (exp_avg, exp_avg_sq), flat
 };
 

@@ -39,13 +39,15 @@ void ProgressLog::on_step(const StepReport& r) {
   comm_ += r.comm_seconds;
   samples_ += r.global_samples;
   if (r.step % every_ != 0 && r.step != r.total_steps) return;
-  const double eta = total_seconds_ / static_cast<double>(total_steps_done_) * static_cast<double>(r.total_steps - r.step);
+  const double eta =
+      total_seconds_ / static_cast<double>(total_steps_done_) * static_cast<double>(r.total_steps - r.step);
   const double rate = seconds_ > 0 ? static_cast<double>(samples_) / seconds_ : 0.0;
-  spdlog::info("step {}/{} | loss {:.4f} (local {:.4f}, global {:.4f}) | lr {:.2e} | tau {:.4f} | grad {:.3f} | "
-               "{:.1f} samples/s | data {:.0f}% comm {:.0f}% | ETA {}",
-               r.step, r.total_steps, r.loss_total, r.loss_local, r.loss_global, r.lr, r.tau_local, r.grad_norm, rate,
-               seconds_ > 0 ? 100.0 * data_ / seconds_ : 0.0, seconds_ > 0 ? 100.0 * comm_ / seconds_ : 0.0,
-               format_duration(eta));
+  spdlog::info(
+      "step {}/{} | loss {:.4f} (local {:.4f}, global {:.4f}) | lr {:.2e} | tau {:.4f} | grad {:.3f} | "
+      "{:.1f} samples/s | data {:.0f}% comm {:.0f}% | ETA {}",
+      r.step, r.total_steps, r.loss_total, r.loss_local, r.loss_global, r.lr, r.tau_local, r.grad_norm, rate,
+      seconds_ > 0 ? 100.0 * data_ / seconds_ : 0.0, seconds_ > 0 ? 100.0 * comm_ / seconds_ : 0.0,
+      format_duration(eta));
   steps_ = 0;
   seconds_ = data_ = comm_ = 0;
   samples_ = 0;

@@ -13,21 +13,21 @@ struct StepReport {
   int64_t step = 0;         // optimizer steps completed, counting from the start of the run (not the invocation)
   int64_t total_steps = 0;  // the schedule's length
   int64_t epoch = 0;
-  double loss_total = 0;    // loss of the global batch (identical on every rank)
+  double loss_total = 0;  // loss of the global batch (identical on every rank)
   double loss_local = 0;
   double loss_global = 0;
   double lr = 0;
   double tau_local = 0;
   double tau_global = 0;
-  double grad_norm = 0;             // global gradient norm before clipping
-  int64_t samples = 0;              // samples this rank consumed in this step (all micro-batches)
-  int64_t global_samples = 0;       // samples the whole job consumed in this step
-  double step_seconds = 0;          // wall time of the step on this rank
-  double data_wait_seconds = 0;     // time blocked waiting for the loader
-  double comm_seconds = 0;          // time blocked in collectives (embedding gathers, gradient sync waits)
-  double text_collapse_index = 0;   // mean cross-anatomy cosine of the batch's text embeddings
-  int64_t bad_samples = 0;          // samples skipped as unreadable while making this step's batches
-  double memory_bytes = 0;          // resident memory of this rank (device memory on a GPU)
+  double grad_norm = 0;            // global gradient norm before clipping
+  int64_t samples = 0;             // samples this rank consumed in this step (all micro-batches)
+  int64_t global_samples = 0;      // samples the whole job consumed in this step
+  double step_seconds = 0;         // wall time of the step on this rank
+  double data_wait_seconds = 0;    // time blocked waiting for the loader
+  double comm_seconds = 0;         // time blocked in collectives (embedding gathers, gradient sync waits)
+  double text_collapse_index = 0;  // mean cross-anatomy cosine of the batch's text embeddings
+  int64_t bad_samples = 0;         // samples skipped as unreadable while making this step's batches
+  double memory_bytes = 0;         // resident memory of this rank (device memory on a GPU)
   // Intact (sample, anatomy) instances of the global batch (all ranks, all micro-batches), one per
   // RunInfo::anatomies entry: an anatomy takes part in the losses only where it is intact.
   std::vector<int64_t> intact_instances;
@@ -43,7 +43,7 @@ struct ZeroShotFigures {
   double template_sd = 0;             // population SD of the family macro AUCs
   double collapse_index = 0;          // mean cross-anatomy cosine of the split's distinct anatomy texts
   double recall_at_1 = 0, recall_at_5 = 0, recall_at_10 = 0;  // image->report, mean over anatomies
-  double seconds = 0;                 // wall time of the scoring on this rank
+  double seconds = 0;                                         // wall time of the scoring on this rank
 };
 
 // After each validation pass.
@@ -66,8 +66,8 @@ struct CheckpointReport {
 
 // Once at start-up.
 struct RunInfo {
-  std::string run;      // run name (the run dir's base name)
-  std::string job_id;   // SLURM_JOB_ID, or "" outside Slurm
+  std::string run;     // run name (the run dir's base name)
+  std::string job_id;  // SLURM_JOB_ID, or "" outside Slurm
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;

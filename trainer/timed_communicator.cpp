@@ -15,7 +15,8 @@ int64_t since_ns(Clock::time_point start) {
 
 class TimedWork : public Work {
  public:
-  TimedWork(WorkPtr inner, std::shared_ptr<std::atomic<int64_t>> blocked) : inner_(std::move(inner)), blocked_(std::move(blocked)) {}
+  TimedWork(WorkPtr inner, std::shared_ptr<std::atomic<int64_t>> blocked)
+      : inner_(std::move(inner)), blocked_(std::move(blocked)) {}
   void wait() override {
     const auto start = Clock::now();
     inner_->wait();

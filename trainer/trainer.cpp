@@ -107,7 +107,8 @@ void Trainer::load(const std::string& chosen) {
   for (auto* list : {&p_.params, &p_.buffers})
     for (auto& p : *list) {
       auto it = loaded.model.find(p.name);
-      if (it == loaded.model.end()) throw DataError(chosen + "/" + kModelFileName + ": tensor '" + p.name + "' is missing");
+      if (it == loaded.model.end())
+        throw DataError(chosen + "/" + kModelFileName + ": tensor '" + p.name + "' is missing");
       if (it->second.sizes() != p.tensor.sizes())
         throw UsageError("--resume " + chosen + ": tensor '" + p.name + "' has shape " + c10::str(it->second.sizes()) +
                          " in the checkpoint, " + c10::str(p.tensor.sizes()) + " now");
@@ -131,28 +132,30 @@ void Trainer::load(const std::string& chosen) {
       spdlog::info("resume: world size {} -> {}: optimizer state resharded, sampler continues at global position {}",
                    m.world_size, world_, position_);
   }
-  if (rank_ == 0) spdlog::info("resumed from {} (step {}, sampler position {}, epoch {})", chosen, step_, position_, m.epoch);
+  if (rank_ == 0)
+    spdlog::info("resumed from {} (step {}, sampler position {}, epoch {})", chosen, step_, position_, m.epoch);
 }
 
 // ---- start: what the run directory records of this invocation, and the observers ----
 void Trainer::start() {
   const auto& train = o_.config.train;
   if (train.precision == "bf16" && env_.device.is_cpu())
-    spdlog::warn("train.precision bf16 on the CPU: LibTorch's CPU autocast runs matrix products in bfloat16; "
-                 "without AVX512-BF16/AMX it is usually slower than fp32 and only useful to test bf16 numerics");
+    spdlog::warn(
+        "train.precision bf16 on the CPU: LibTorch's CPU autocast runs matrix products in bfloat16; "
+        "without AVX512-BF16/AMX it is usually slower than fp32 and only useful to test bf16 numerics");
   int64_t invocation = 0;
   if (rank_ == 0) {
     save_config(o_.config, o_.run_dir / "config.yaml");  // after restore: a refused resume changes nothing
-    invocation = next_invocation(o_.run_dir);              // before the first metrics line, which carries it
+    invocation = next_invocation(o_.run_dir);            // before the first metrics line, which carries it
     int64_t num_params = 0;
     for (const auto& p : p_.params) num_params += p.tensor.numel();
     const auto steps_per_epoch = data::Sampler(p_.train.sampler).steps_per_epoch() / train.accumulation;
-    spdlog::info("train: {} parameters, {} train / {} valid samples, {} ranks x batch {} x accumulation {} = {} per "
-                 "step, {} steps ({} per epoch), {}{}",
-                 num_params, p_.train.sampler.num_samples, p_.valid ? p_.valid->sampler.num_samples : 0, world_,
-                 train.batch_size, train.accumulation, world_ * train.batch_size * train.accumulation, total_steps_,
-                 steps_per_epoch, train.zero1 ? "ZeRO-1 AdamW" : "AdamW",
-                 train.precision == "bf16" ? ", bf16 autocast" : "");
+    spdlog::info(
+        "train: {} parameters, {} train / {} valid samples, {} ranks x batch {} x accumulation {} = {} per "
+        "step, {} steps ({} per epoch), {}{}",
+        num_params, p_.train.sampler.num_samples, p_.valid ? p_.valid->sampler.num_samples : 0, world_,
+        train.batch_size, train.accumulation, world_ * train.batch_size * train.accumulation, total_steps_,
+        steps_per_epoch, train.zero1 ? "ZeRO-1 AdamW" : "AdamW", train.precision == "bf16" ? ", bf16 autocast" : "");
   }
   RunInfo info;
   info.run = o_.run_dir.filename().string();
@@ -193,7 +196,8 @@ Trainer::Boundary Trainer::train_step(data::Loader& loader) {
       ++collapse_count;
     }
     (out.terms.total / static_cast<double>(accumulation)).backward();
-    terms_sum += torch::stack({out.terms.total, out.terms.local, out.terms.global}).detach().to(torch::kCPU, torch::kDouble);
+    terms_sum +=
+        torch::stack({out.terms.total, out.terms.local, out.terms.global}).detach().to(torch::kCPU, torch::kDouble);
   }
   const double lr = schedule_.at(step_);
   const auto stats = p_.optimizer->step(lr, config.train.grad_clip);
@@ -338,7 +342,8 @@ bool Trainer::stop(const Boundary& boundary) {
     return true;
   }
   if (o_.stop_after_steps > 0 && invocation_steps_ >= o_.stop_after_steps && step_ < total_steps_) {
-    if (rank_ == 0) spdlog::info("train: --stop-after-steps {} reached at step {}; checkpointing", o_.stop_after_steps, step_);
+    if (rank_ == 0)
+      spdlog::info("train: --stop-after-steps {} reached at step {}; checkpointing", o_.stop_after_steps, step_);
     return true;
   }
   return false;

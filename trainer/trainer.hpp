@@ -41,23 +41,23 @@
 namespace cagcl::trainer {
 
 struct TrainerOptions {
-  Config config;                    // resolved (preset, file, --set, --steps, --checkpoint-every applied)
-  std::filesystem::path data_dir;   // dataset directory
-  std::filesystem::path run_dir;    // RUN: config.yaml, checkpoints/, metrics.jsonl
-  std::string resume;               // "" (fresh; refuses a run dir that has checkpoints), "auto", or a path
-  int64_t stop_after_steps = 0;     // > 0: stop this invocation after that many steps (checkpoint, ExitCode::stopped)
-  bool requeue = false;             // on SIGUSR1/SIGTERM, rank 0 runs `scontrol requeue $SLURM_JOB_ID`
+  Config config;                   // resolved (preset, file, --set, --steps, --checkpoint-every applied)
+  std::filesystem::path data_dir;  // dataset directory
+  std::filesystem::path run_dir;   // RUN: config.yaml, checkpoints/, metrics.jsonl
+  std::string resume;              // "" (fresh; refuses a run dir that has checkpoints), "auto", or a path
+  int64_t stop_after_steps = 0;    // > 0: stop this invocation after that many steps (checkpoint, ExitCode::stopped)
+  bool requeue = false;            // on SIGUSR1/SIGTERM, rank 0 runs `scontrol requeue $SLURM_JOB_ID`
   bool background_checkpoints = false;  // write checkpoints on a thread, commit at a later step boundary
-  bool metrics_log = true;          // RUN/metrics.jsonl on rank 0
-  bool progress_log = true;         // progress lines on rank 0
+  bool metrics_log = true;              // RUN/metrics.jsonl on rank 0
+  bool progress_log = true;             // progress lines on rank 0
 };
 
 // Where this rank runs (from launch/runtime.hpp's Runtime; tests fill it by hand).
 struct TrainerEnvironment {
   torch::Device device = torch::kCPU;
   int local_rank = 0;
-  std::string job_id;         // SLURM_JOB_ID or ""
-  int64_t slurm_restarts = 0; // SLURM_RESTART_COUNT
+  std::string job_id;          // SLURM_JOB_ID or ""
+  int64_t slurm_restarts = 0;  // SLURM_RESTART_COUNT
 };
 
 struct TrainResult {
@@ -65,10 +65,10 @@ struct TrainResult {
   int stop_signal = 0;    // SIGUSR1 / SIGTERM that stopped it, 0 otherwise
   int64_t step = 0;       // optimizer steps completed (whole run)
   double last_loss = std::numeric_limits<double>::quiet_NaN();
-  double first_loss = std::numeric_limits<double>::quiet_NaN();  // of this invocation
+  double first_loss = std::numeric_limits<double>::quiet_NaN();       // of this invocation
   double validation_loss = std::numeric_limits<double>::quiet_NaN();  // last validation pass, NaN when none
-  std::vector<double> losses;  // global loss of every step of this invocation
-  std::string checkpoint;      // the step directory committed last, "" when none
+  std::vector<double> losses;                                         // global loss of every step of this invocation
+  std::string checkpoint;                                             // the step directory committed last, "" when none
 };
 
 // One split's samples as a loader reads them: position i of the split -> its sample.
@@ -82,16 +82,16 @@ struct SplitData {
 struct TrainingParts {
   std::shared_ptr<TimedCommunicator> comm;  // every collective of the run goes through it (communication time)
   SplitData train;
-  std::optional<SplitData> valid;           // none: no validation split, no validation
+  std::optional<SplitData> valid;  // none: no validation split, no validation
   data::TextPipeline text;
-  model::CagclModel model{nullptr};         // on the device, broadcast from rank 0
+  model::CagclModel model{nullptr};             // on the device, broadcast from rank 0
   std::vector<NamedParameter> params, buffers;  // the model's, by name (checkpoints, resume)
   std::unique_ptr<DataParallelOptimizer> optimizer;
-  LrScheduleOptions schedule;               // its total_steps is the run's length
+  LrScheduleOptions schedule;  // its total_steps is the run's length
   std::unique_ptr<CheckpointStore> store;
   std::vector<std::shared_ptr<TrainingObserver>> observers;
-  std::shared_ptr<LiveValidation> live_validation;  // null: validation loss only
-  std::shared_ptr<const RunDirectoryLock> run_lock; // rank 0: RUN/.lock, held while the Trainer lives
+  std::shared_ptr<LiveValidation> live_validation;   // null: validation loss only
+  std::shared_ptr<const RunDirectoryLock> run_lock;  // rank 0: RUN/.lock, held while the Trainer lives
 };
 
 class Trainer {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <mutex>
 
-#include "trainer/checkpoint_manifest.hpp"
 #include "common/error.hpp"
 #include "trainer/autocast_scope.hpp"
+#include "trainer/checkpoint_manifest.hpp"
 
 namespace cagcl::trainer {
 

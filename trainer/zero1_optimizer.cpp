@@ -53,7 +53,8 @@ OptimizerStepStats Zero1AdamW::step(double lr, double max_grad_norm) {
   wait_all();
 
   // 2. Global norm: the shards partition the gradient (padding is zero).
-  auto squared = torch::tensor({squared_norm(grad_shard_)}, torch::TensorOptions(torch::kDouble).device(comm_->device()));
+  auto squared =
+      torch::tensor({squared_norm(grad_shard_)}, torch::TensorOptions(torch::kDouble).device(comm_->device()));
   {
     const auto start = Clock::now();
     comm_->all_reduce(squared, ReduceOp::sum);

@@ -38,10 +38,10 @@ class Zero1AdamW : public DataParallelOptimizer {
   AdamWOptions options_;
   BucketLayout layout_;
   std::vector<OwnedRange> owned_;
-  std::vector<int64_t> shard_numel_;          // per bucket
-  std::vector<torch::Tensor> flat_;           // per bucket, padded: gradients in, then parameters out
-  std::vector<torch::Tensor> grad_shard_;     // per bucket: the summed gradient of this rank's shard
-  std::vector<torch::Tensor> param_shard_;    // per bucket
+  std::vector<int64_t> shard_numel_;                 // per bucket
+  std::vector<torch::Tensor> flat_;                  // per bucket, padded: gradients in, then parameters out
+  std::vector<torch::Tensor> grad_shard_;            // per bucket: the summed gradient of this rank's shard
+  std::vector<torch::Tensor> param_shard_;           // per bucket
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;  // per bucket, shard-sized
   int64_t step_ = 0;
 };

@@ -187,8 +187,10 @@ AnatomyLexicon::Split AnatomyLexicon::split_report(const std::string& findings, 
         for (size_t k = 0; k < anatomies.size(); ++k) {
           if (anatomies[k] != a) continue;
           abnormal[k] = abnormal[k] || !normal;
-          if (is_findings) findings_of[k].emplace_back(sentence, normal);
-          else split.conclusion[k].push_back(sentence);
+          if (is_findings)
+            findings_of[k].emplace_back(sentence, normal);
+          else
+            split.conclusion[k].push_back(sentence);
         }
       }
     }

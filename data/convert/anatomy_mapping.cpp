@@ -37,7 +37,8 @@ AnatomyMapping AnatomyMapping::from_yaml(const std::string& yaml_text, const std
     const YAML::Node e = list[k];
     try {
       const std::string name = e["name"].as<std::string>();
-      if (name.empty() || !names.insert(name).second) throw UsageError(where + ".name: empty or duplicate '" + name + "'");
+      if (name.empty() || !names.insert(name).second)
+        throw UsageError(where + ".name: empty or duplicate '" + name + "'");
       const YAML::Node classes = e["classes"];
       if (!classes || !classes.IsSequence() || classes.size() == 0)
         throw UsageError(where + ".classes: must be a non-empty list of class ids");

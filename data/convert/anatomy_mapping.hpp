@@ -10,8 +10,8 @@
 namespace cagcl::data::convert {
 
 struct AnatomyMapping {
-  std::vector<std::string> anatomies;      // label value k = anatomies[k-1]
-  std::array<uint8_t, 256> anatomy_of{};   // segmentation class -> anatomy label value (0 = background)
+  std::vector<std::string> anatomies;     // label value k = anatomies[k-1]
+  std::array<uint8_t, 256> anatomy_of{};  // segmentation class -> anatomy label value (0 = background)
 
   // UsageError naming the file and the entry: not a list, empty or duplicate names, class ids outside
   // [1, 255], a class in two anatomies, more than 255 anatomies.

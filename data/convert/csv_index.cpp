@@ -44,8 +44,8 @@ CsvIndex::Row CsvIndex::row_of(const std::string& volume, const std::string& wha
     const Row& a = it->second[0];
     const Row& b = it->second[1];
     throw DataError(fmt::format("{}: volume '{}' has {} {} rows ({} line {} and {} line {})", description_, volume,
-                                it->second.size(), what, a.table->origin(), a.table->line_of(a.row),
-                                b.table->origin(), b.table->line_of(b.row)));
+                                it->second.size(), what, a.table->origin(), a.table->line_of(a.row), b.table->origin(),
+                                b.table->line_of(b.row)));
   }
   return it->second[0];
 }

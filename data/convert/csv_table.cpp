@@ -54,7 +54,8 @@ CsvTable CsvTable::parse(const std::string& text, const std::string& origin) {
       const int64_t quote_line = line;
       ++i;
       for (;;) {
-        if (i >= text.size()) throw DataError(fmt::format("{}: line {}: unterminated quoted field", origin, quote_line));
+        if (i >= text.size())
+          throw DataError(fmt::format("{}: line {}: unterminated quoted field", origin, quote_line));
         if (text[i] == '"') {
           if (i + 1 < text.size() && text[i + 1] == '"') {
             field += '"';

@@ -10,8 +10,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void for_each_file_with_suffix(const std::filesystem::path& dir, const std::string& suffix,
-                               const std::function<void(const std::filesystem::path&, const std::string& stem)>& on_file) {
+void for_each_file_with_suffix(
+    const std::filesystem::path& dir, const std::string& suffix,
+    const std::function<void(const std::filesystem::path&, const std::string& stem)>& on_file) {
   std::error_code ec;
   std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
   if (ec) throw IoError(fmt::format("{}: cannot list: {}", dir.string(), ec.message()));

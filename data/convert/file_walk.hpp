@@ -10,7 +10,8 @@ namespace cagcl::data::convert {
 bool ends_with(const std::string& s, const std::string& suffix);
 
 // IoError naming `dir` when it cannot be listed.
-void for_each_file_with_suffix(const std::filesystem::path& dir, const std::string& suffix,
-                               const std::function<void(const std::filesystem::path&, const std::string& stem)>& on_file);
+void for_each_file_with_suffix(
+    const std::filesystem::path& dir, const std::string& suffix,
+    const std::function<void(const std::filesystem::path&, const std::string& stem)>& on_file);
 
 }  // namespace cagcl::data::convert

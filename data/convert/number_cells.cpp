@@ -26,7 +26,8 @@ double parse_number(const std::string& text, const std::string& what) {
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
-  if (end != t.c_str() + t.size() || errno == ERANGE) throw DataError(fmt::format("{}: '{}' is not a number", what, text));
+  if (end != t.c_str() + t.size() || errno == ERANGE)
+    throw DataError(fmt::format("{}: '{}' is not a number", what, text));
   if (!std::isfinite(v)) throw DataError(fmt::format("{}: '{}' is not finite", what, text));
   return v;
 }

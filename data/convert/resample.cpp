@@ -117,7 +117,8 @@ std::vector<uint8_t> resample_nearest(const std::vector<uint8_t>& labels, const 
   size_t o = 0;
   for (int64_t d = 0; d < target[0]; ++d) {
     for (int64_t h = 0; h < target[1]; ++h) {
-      const uint8_t* row = labels.data() + (index[0][static_cast<size_t>(d)] * shape[1] + index[1][static_cast<size_t>(h)]) * shape[2];
+      const uint8_t* row =
+          labels.data() + (index[0][static_cast<size_t>(d)] * shape[1] + index[1][static_cast<size_t>(h)]) * shape[2];
       for (int64_t w = 0; w < target[2]; ++w) out[o++] = row[index[2][static_cast<size_t>(w)]];
     }
   }

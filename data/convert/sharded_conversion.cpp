@@ -39,7 +39,8 @@ int64_t num_parts(const ConversionPlan& plan, const std::vector<std::string>& vo
 
 std::vector<std::string> part_volumes(const ConversionPlan& plan, const std::vector<std::string>& volumes, int64_t p) {
   const auto begin = volumes.begin() + p * plan.volumes_per_shard;
-  const auto end = volumes.begin() + std::min<int64_t>(static_cast<int64_t>(volumes.size()), (p + 1) * plan.volumes_per_shard);
+  const auto end =
+      volumes.begin() + std::min<int64_t>(static_cast<int64_t>(volumes.size()), (p + 1) * plan.volumes_per_shard);
   return {begin, end};
 }
 
@@ -80,7 +81,8 @@ std::optional<nlohmann::json> finished_part(const ConversionPlan& plan, const st
 
 std::vector<SkippedVolume> skipped_of(const nlohmann::json& part) {
   std::vector<SkippedVolume> out;
-  for (const auto& s : part.at("skipped")) out.push_back({s.at("name").get<std::string>(), s.at("reason").get<std::string>()});
+  for (const auto& s : part.at("skipped"))
+    out.push_back({s.at("name").get<std::string>(), s.at("reason").get<std::string>()});
   return out;
 }
 
@@ -104,9 +106,10 @@ bool dataset_is_complete(const std::filesystem::path& out, const std::string& fi
   if (!std::filesystem::exists(manifest)) return false;
   const Manifest m = Manifest::load(manifest);
   if (m.generator.is_object() && m.generator.value("fingerprint", "") == fingerprint) return true;
-  throw UsageError(fmt::format("{}: holds a dataset converted from other inputs or options; delete it (or choose "
-                               "another --out) to convert again",
-                               out.string()));
+  throw UsageError(
+      fmt::format("{}: holds a dataset converted from other inputs or options; delete it (or choose "
+                  "another --out) to convert again",
+                  out.string()));
 }
 
 PartsReport convert_parts(const ConversionPlan& plan, const std::vector<std::string>& volumes,
@@ -145,7 +148,8 @@ PartsReport convert_parts(const ConversionPlan& plan, const std::vector<std::str
         writer->append(sample);
         ++report.converted;
       } catch (const Error& e) {
-        if (!plan.skip_bad) throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, e.what()));
+        if (!plan.skip_bad)
+          throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, e.what()));
         spdlog::warn("convert: skipping volume '{}': {}", name, e.what());
         skipped.push_back({{"name", name}, {"reason", e.what()}});
         report.skipped.push_back({name, e.what()});
@@ -190,9 +194,10 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
   for (int64_t p = 0; p < parts; ++p) {
     const auto part = finished_part(plan, part_volumes(plan, volumes, p), p);
     if (!part) {
-      throw DataError(fmt::format("{}: part {} is missing or damaged (a rank failed?); rerun the same command to "
-                                  "convert it",
-                                  dir.string(), p));
+      throw DataError(
+          fmt::format("{}: part {} is missing or damaged (a rank failed?); rerun the same command to "
+                      "convert it",
+                      dir.string(), p));
     }
     for (auto& s : skipped_of(*part)) report.skipped.push_back(std::move(s));
     const int64_t n = part->at("num_samples").get<int64_t>();
@@ -220,13 +225,12 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
       ++per_split[s.split];
     }
   }
-  if (m.shards.empty()) throw DataError(fmt::format("{}: no volume was converted ({} skipped)", plan.out.string(), report.skipped.size()));
+  if (m.shards.empty())
+    throw DataError(fmt::format("{}: no volume was converted ({} skipped)", plan.out.string(), report.skipped.size()));
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& s : report.skipped) skipped.push_back({{"name", s.name}, {"reason", s.reason}});
-  const nlohmann::json conversion = {{"volumes", volumes.size()},
-                                     {"converted", first_index},
-                                     {"per_split", per_split},
-                                     {"skipped", skipped}};
+  const nlohmann::json conversion = {
+      {"volumes", volumes.size()}, {"converted", first_index}, {"per_split", per_split}, {"skipped", skipped}};
   write_file_atomically(plan.out / kReportFile, conversion.dump(1) + "\n");
   vocab.write(plan.out / kVocabFile);
   m.generator = plan.generator;

@@ -31,7 +31,7 @@ struct ConversionPlan {
   bool skip_bad = false;
   std::string fingerprint;  // identity of the inputs' options; parts made with another one are redone
   nlohmann::json generator = nlohmann::json::object();  // provenance for dataset.json
-  bool has_reports = true;  // Manifest::has_reports
+  bool has_reports = true;                              // Manifest::has_reports
   int rank = 0;
   int world = 1;
 };
@@ -43,8 +43,8 @@ struct SkippedVolume {
 
 struct PartsReport {
   int64_t parts_mine = 0;
-  int64_t parts_reused = 0;  // finished by an earlier run, verified
-  int64_t converted = 0;     // volumes converted by this rank in this run
+  int64_t parts_reused = 0;            // finished by an earlier run, verified
+  int64_t converted = 0;               // volumes converted by this rank in this run
   std::vector<SkippedVolume> skipped;  // by this rank in this run
 };
 

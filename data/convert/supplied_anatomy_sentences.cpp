@@ -75,7 +75,8 @@ AnatomyLexicon::Split SuppliedAnatomySentences::sentences_of(const std::string& 
       if (it == e.end()) continue;
       const std::string where = fmt::format("{}.{}", base, anatomies[k]);
       if (it->is_object()) {
-        if (auto c = it->find("conclusion"); c != it->end()) append_sentences(*c, where + ".conclusion", split.conclusion[k]);
+        if (auto c = it->find("conclusion"); c != it->end())
+          append_sentences(*c, where + ".conclusion", split.conclusion[k]);
         if (auto d = it->find("description"); d != it->end())
           append_sentences(*d, where + ".description", split.description[k]);
       } else {

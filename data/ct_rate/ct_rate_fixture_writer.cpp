@@ -50,7 +50,8 @@ std::vector<uint8_t> totalsegmentator_classes(const Sample& s) {
         switch (s.anatomy[i]) {
           case 1: {
             const int side = w >= W / 2 ? 1 : 0;
-            const double t = static_cast<double>(d - lung_lo[side]) / static_cast<double>(lung_hi[side] - lung_lo[side] + 1);
+            const double t =
+                static_cast<double>(d - lung_lo[side]) / static_cast<double>(lung_hi[side] - lung_lo[side] + 1);
             if (side == 1) {
               out[i] = t < 0.5 ? totalseg::kLungUpperLobeLeft : totalseg::kLungLowerLobeLeft;
             } else {
@@ -122,7 +123,8 @@ void CtRateFixtureWriter::add(const Sample& s, int64_t index) {
   spec.affine[1] = {0, -col_y * dy, 0, -y0};
   spec.affine[2] = {0, 0, slice_z * dz, z0};
   spec.description = "cagcl synth --format ct-rate";
-  const std::filesystem::path rel = std::filesystem::path(parsed->split) / parsed->patient / parsed->scan / (s.name + kNiftiSuffix);
+  const std::filesystem::path rel =
+      std::filesystem::path(parsed->split) / parsed->patient / parsed->scan / (s.name + kNiftiSuffix);
   const std::filesystem::path volume_path = dataset_dir(out_) / rel;
   std::filesystem::create_directories(volume_path.parent_path());
   spec.type = unsigned_raw ? nifti::VoxelType::u16 : nifti::VoxelType::i16;
@@ -135,9 +137,9 @@ void CtRateFixtureWriter::add(const Sample& s, int64_t index) {
 
   Split& split = parsed->split == "train" ? train_ : valid_;
   const std::string file = s.name + kNiftiSuffix;
-  split.metadata.push_back({file, "SYNTHETIC", std::to_string(H), std::to_string(W), python_list({dx, dy}), number_text(dz),
-                            number_text(intercept), number_text(slope), "HU", python_list({x0, y0, z0}),
-                            python_list({1, 0, 0, 0, col_y, 0})});
+  split.metadata.push_back({file, "SYNTHETIC", std::to_string(H), std::to_string(W), python_list({dx, dy}),
+                            number_text(dz), number_text(intercept), number_text(slope), "HU",
+                            python_list({x0, y0, z0}), python_list({1, 0, 0, 0, col_y, 0})});
   split.reports.push_back({file, "Not given.", "Non-contrast chest CT.", s.findings, s.impression});
   std::vector<std::string> labels = {file};
   for (uint8_t v : s.labels) labels.push_back(std::to_string(v));
@@ -153,9 +155,17 @@ void CtRateFixtureWriter::add(const Sample& s, int64_t index) {
 
 void CtRateFixtureWriter::finish() {
   const std::filesystem::path root = dataset_dir(out_);
-  const std::vector<std::string> metadata_header = {"VolumeName", "Manufacturer", "Rows", "Columns", "XYSpacing",
-                                                    "ZSpacing", "RescaleIntercept", "RescaleSlope", "RescaleType",
-                                                    "ImagePositionPatient", "ImageOrientationPatient"};
+  const std::vector<std::string> metadata_header = {"VolumeName",
+                                                    "Manufacturer",
+                                                    "Rows",
+                                                    "Columns",
+                                                    "XYSpacing",
+                                                    "ZSpacing",
+                                                    "RescaleIntercept",
+                                                    "RescaleSlope",
+                                                    "RescaleType",
+                                                    "ImagePositionPatient",
+                                                    "ImageOrientationPatient"};
   const std::vector<std::string> report_header = {"VolumeName", "ClinicalInformation_EN", "Technique_EN", "Findings_EN",
                                                   "Impressions_EN"};
   std::vector<std::string> label_header = {"VolumeName"};

@@ -23,8 +23,8 @@ namespace cagcl::data::ct_rate {
 // TotalSegmentator v2 class ids the fixture paints (the `total` task's numbering).
 namespace totalseg {
 inline constexpr uint8_t kLungUpperLobeLeft = 10, kLungLowerLobeLeft = 11, kLungUpperLobeRight = 12,
-                         kLungMiddleLobeRight = 13, kLungLowerLobeRight = 14, kEsophagus = 15, kHeart = 51,
-                         kAorta = 52, kAtrialAppendageLeft = 61, kSternum = 116;
+                         kLungMiddleLobeRight = 13, kLungLowerLobeRight = 14, kEsophagus = 15, kHeart = 51, kAorta = 52,
+                         kAtrialAppendageLeft = 61, kSternum = 116;
 }
 
 class CtRateFixtureWriter {
@@ -39,7 +39,9 @@ class CtRateFixtureWriter {
 
   static std::filesystem::path dataset_dir(const std::filesystem::path& out) { return out / "dataset"; }
   static std::filesystem::path masks_dir(const std::filesystem::path& out) { return out / "totalsegmentator"; }
-  static std::filesystem::path sentences_file(const std::filesystem::path& out) { return out / "anatomy_sentences.json"; }
+  static std::filesystem::path sentences_file(const std::filesystem::path& out) {
+    return out / "anatomy_sentences.json";
+  }
 
  private:
   struct Split {

@@ -21,11 +21,12 @@ CtRateInputs CtRateInputs::discover(const std::filesystem::path& root, const std
   for (const char* split : {"train", "valid"}) {
     if (!std::filesystem::is_directory(root / split, ec)) continue;
     any_split = true;
-    convert::for_each_file_with_suffix(root / split, kNiftiSuffix, [&](const std::filesystem::path& p, const std::string& name) {
-      in.volumes[name].push_back(p);
-    });
+    convert::for_each_file_with_suffix(
+        root / split, kNiftiSuffix,
+        [&](const std::filesystem::path& p, const std::string& name) { in.volumes[name].push_back(p); });
   }
-  if (!any_split) throw IoError(fmt::format("{}: holds neither train/ nor valid/ (CT-RATE's volume folders)", root.string()));
+  if (!any_split)
+    throw IoError(fmt::format("{}: holds neither train/ nor valid/ (CT-RATE's volume folders)", root.string()));
   if (in.volumes.empty()) throw IoError(fmt::format("{}: no *.nii.gz volume under train/ or valid/", root.string()));
   convert::for_each_file_with_suffix(masks, kNiftiSuffix, [&](const std::filesystem::path& p, const std::string& name) {
     // A second mask of the same name is ambiguous: record an empty path, which the converter reports.

@@ -6,7 +6,8 @@ namespace cagcl::data::ct_rate {
 
 std::string strip_nifti_suffix(const std::string& file_name) {
   const std::string suffix = kNiftiSuffix;
-  if (file_name.size() > suffix.size() && file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (file_name.size() > suffix.size() &&
+      file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) == 0)
     return file_name.substr(0, file_name.size() - suffix.size());
   return file_name;
 }

@@ -29,7 +29,8 @@ CtRateVolumeConverter::CtRateVolumeConverter(const CtRateInputs& inputs, const c
 
 Sample CtRateVolumeConverter::convert(const std::string& name) const {
   const auto parsed = parse_volume_name(name);
-  if (!parsed) throw DataError(fmt::format("volume '{}': not a CT-RATE volume name (<split>_<patient>_<scan>_<n>)", name));
+  if (!parsed)
+    throw DataError(fmt::format("volume '{}': not a CT-RATE volume name (<split>_<patient>_<scan>_<n>)", name));
   auto files = inputs_.volumes.find(name);
   if (files == inputs_.volumes.end()) throw DataError(fmt::format("volume '{}': no file", name));
   if (files->second.size() != 1) {
@@ -39,7 +40,8 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   const std::filesystem::path& volume_path = files->second[0];
   auto mask_it = inputs_.mask_files.find(name);
   if (mask_it == inputs_.mask_files.end())
-    throw DataError(fmt::format("volume '{}': no mask {}{} under {}", name, name, kNiftiSuffix, inputs_.masks.string()));
+    throw DataError(
+        fmt::format("volume '{}': no mask {}{} under {}", name, name, kNiftiSuffix, inputs_.masks.string()));
   if (mask_it->second.empty())
     throw DataError(fmt::format("volume '{}': more than one mask named {}{} under {}", name, name, kNiftiSuffix,
                                 inputs_.masks.string()));
@@ -48,26 +50,29 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   const convert::CsvIndex::Row meta = inputs_.metadata.row_of(name, "metadata");
   const std::string meta_where = fmt::format("{} line {}", meta.table->origin(), meta.table->line_of(meta.row));
   const double slope = parse_number(convert::cell_of(meta, "RescaleSlope", name), meta_where + ": RescaleSlope");
-  const double intercept = parse_number(convert::cell_of(meta, "RescaleIntercept", name), meta_where + ": RescaleIntercept");
+  const double intercept =
+      parse_number(convert::cell_of(meta, "RescaleIntercept", name), meta_where + ": RescaleIntercept");
   if (slope == 0 || std::fabs(slope) > 100 || std::fabs(intercept) > 1e5)
     throw DataError(fmt::format("{}: implausible RescaleSlope {} / RescaleIntercept {}", meta_where, slope, intercept));
   const auto xy = parse_number_list(convert::cell_of(meta, "XYSpacing", name), 2, meta_where + ": XYSpacing");
   const double z = parse_number(convert::cell_of(meta, "ZSpacing", name), meta_where + ": ZSpacing");
   for (double s : xy) {
     if (s < kMinSpacingMm || s > kMaxXySpacingMm)
-      throw DataError(fmt::format("{}: XYSpacing {} mm is outside [{}, {}]", meta_where, s, kMinSpacingMm, kMaxXySpacingMm));
+      throw DataError(
+          fmt::format("{}: XYSpacing {} mm is outside [{}, {}]", meta_where, s, kMinSpacingMm, kMaxXySpacingMm));
   }
   if (z < kMinSpacingMm || z > kMaxZSpacingMm)
-    throw DataError(fmt::format("{}: ZSpacing {} mm is outside [{}, {}]", meta_where, z, kMinSpacingMm, kMaxZSpacingMm));
+    throw DataError(
+        fmt::format("{}: ZSpacing {} mm is outside [{}, {}]", meta_where, z, kMinSpacingMm, kMaxZSpacingMm));
 
   // 2. Voxels and geometry.
   const nifti::NiftiImage image = nifti::NiftiImage::read(volume_path);
   const nifti::NiftiImage mask_image = nifti::NiftiImage::read(mask_it->second);
   const auto& h = image.header();
   if (mask_image.header().dims != h.dims) {
-    throw DataError(fmt::format("{}: mask shape {}x{}x{} differs from the volume's {}x{}x{} ({})", mask_it->second.string(),
-                                mask_image.header().dims[0], mask_image.header().dims[1], mask_image.header().dims[2],
-                                h.dims[0], h.dims[1], h.dims[2], volume_path.string()));
+    throw DataError(fmt::format("{}: mask shape {}x{}x{} differs from the volume's {}x{}x{} ({})",
+                                mask_it->second.string(), mask_image.header().dims[0], mask_image.header().dims[1],
+                                mask_image.header().dims[2], h.dims[0], h.dims[1], h.dims[2], volume_path.string()));
   }
   for (const auto& [column, index] : {std::pair<const char*, int>{"Rows", 1}, {"Columns", 0}}) {
     if (!meta.table->column(column)) continue;
@@ -79,7 +84,8 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   }
   nifti::IndexGeometry geometry;
   if (options_.geometry == GeometrySource::metadata) {
-    const auto o = parse_number_list(convert::cell_of(meta, "ImageOrientationPatient", name), 6, meta_where + ": ImageOrientationPatient");
+    const auto o = parse_number_list(convert::cell_of(meta, "ImageOrientationPatient", name), 6,
+                                     meta_where + ": ImageOrientationPatient");
     geometry = nifti::geometry_from_dicom({o[0], o[1], o[2], o[3], o[4], o[5]}, xy[0], xy[1], z, meta_where);
   } else {
     geometry = nifti::geometry_from_ras_affine(h.best_affine(), volume_path.string());
@@ -123,9 +129,9 @@ Sample CtRateVolumeConverter::convert(const std::string& name) const {
   s.findings = convert::cell_of(report, "Findings_EN", name);
   s.impression = convert::cell_of(report, "Impressions_EN", name);
   const auto& anatomies = mapping_.anatomies;
-  const convert::AnatomyLexicon::Split split = sentences_.supplied
-                                                   ? sentences_.supplied->sentences_of(name, anatomies)
-                                                   : sentences_.lexicon->split_report(s.findings, s.impression, anatomies);
+  const convert::AnatomyLexicon::Split split =
+      sentences_.supplied ? sentences_.supplied->sentences_of(name, anatomies)
+                          : sentences_.lexicon->split_report(s.findings, s.impression, anatomies);
   s.conclusion = split.conclusion;
   s.description = split.description;
   for (size_t a = 0; a < anatomies.size(); ++a) {

@@ -22,7 +22,7 @@ namespace cagcl::data::ct_rate {
 enum class GeometrySource { metadata, header };
 
 struct VolumeConvertOptions {
-  std::array<double, 3> spacing{3, 1, 1};   // target z, y, x (mm); fVLM: 1 x 1 x 3 mm (x, y, z)
+  std::array<double, 3> spacing{3, 1, 1};    // target z, y, x (mm); fVLM: 1 x 1 x 3 mm (x, y, z)
   std::array<int64_t, 3> margin{5, 20, 20};  // D, H, W voxels around the anatomies' box
   GeometrySource geometry = GeometrySource::metadata;
 };

@@ -89,8 +89,8 @@ nifti_image* open_checked(const std::filesystem::path& path, const NiftiLimits& 
     throw DataError(fmt::format("{}: {}", path.string(), what));
   };
   if (nim->ndim < 1 || nim->ndim > 4 || (nim->ndim == 4 && nim->nt != 1)) {
-    fail(fmt::format("expected a 3-D volume, found {} dimensions (dim = [{}, {}, {}, {}])", nim->ndim, nim->nx,
-                     nim->ny, nim->nz, nim->nt));
+    fail(fmt::format("expected a 3-D volume, found {} dimensions (dim = [{}, {}, {}, {}])", nim->ndim, nim->nx, nim->ny,
+                     nim->nz, nim->nt));
   }
   for (int d = 5; d <= 7; ++d) {
     if (nim->dim[0] >= d && nim->dim[d] > 1) fail(fmt::format("dimension {} has size {}, expected 1", d, nim->dim[d]));
@@ -100,8 +100,7 @@ nifti_image* open_checked(const std::filesystem::path& path, const NiftiLimits& 
     if (h.dims[a] < 1 || h.dims[a] > limits.max_dim)
       fail(fmt::format("dim[{}] = {} is out of [1, {}]", a + 1, h.dims[a], limits.max_dim));
   }
-  if (h.voxels() > limits.max_voxels)
-    fail(fmt::format("{} voxels exceed the limit {}", h.voxels(), limits.max_voxels));
+  if (h.voxels() > limits.max_voxels) fail(fmt::format("{} voxels exceed the limit {}", h.voxels(), limits.max_voxels));
   if (!voxel_type_of(nim->datatype, h.type)) {
     fail(fmt::format("unsupported datatype {} ({})", nim->datatype, nifti_datatype_string(nim->datatype)));
   }

@@ -24,13 +24,13 @@ enum class VoxelType { u8, i8, i16, u16, i32, u32, f32, f64 };
 std::string to_string(VoxelType);
 
 struct NiftiHeader {
-  std::array<int64_t, 3> dims{0, 0, 0};      // nx, ny, nz
-  std::array<double, 3> pixdim{1, 1, 1};     // dx, dy, dz (mm)
+  std::array<int64_t, 3> dims{0, 0, 0};   // nx, ny, nz
+  std::array<double, 3> pixdim{1, 1, 1};  // dx, dy, dz (mm)
   VoxelType type = VoxelType::i16;
   double scl_slope = 0;  // 0 = no scaling stored
   double scl_inter = 0;
-  int qform_code = 0;    // 0 = no qform
-  int sform_code = 0;    // 0 = no sform
+  int qform_code = 0;  // 0 = no qform
+  int sform_code = 0;  // 0 = no sform
   Matrix4 qform = identity4();
   Matrix4 sform = identity4();
 
@@ -90,7 +90,7 @@ struct NiftiWriteSpec {
   Matrix4 affine = identity4();          // RAS+ voxel-to-world; written as both qform and sform (code 1)
   double scl_slope = 0;                  // stored as is (0 = none)
   double scl_inter = 0;
-  std::string description;               // NIfTI `descrip`, at most 79 bytes kept
+  std::string description;  // NIfTI `descrip`, at most 79 bytes kept
 };
 
 // Writes a NIfTI-1 file, gzip-compressed when the name ends in ".gz". Atomic: a temporary sibling is written,

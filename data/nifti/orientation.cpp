@@ -35,8 +35,8 @@ IndexGeometry geometry_from_ras_affine(const Matrix4& a, const std::string& what
   return g;
 }
 
-IndexGeometry geometry_from_dicom(const std::array<double, 6>& o, double spacing_i, double spacing_j,
-                                  double spacing_k, const std::string& what) {
+IndexGeometry geometry_from_dicom(const std::array<double, 6>& o, double spacing_i, double spacing_j, double spacing_k,
+                                  const std::string& what) {
   IndexGeometry g;
   g.direction[0] = normalised({o[0], o[1], o[2]}, what, "i (ImageOrientationPatient row)");
   g.direction[1] = normalised({o[3], o[4], o[5]}, what, "j (ImageOrientationPatient column)");
@@ -59,11 +59,11 @@ Reorientation canonical_reorientation(const IndexGeometry& g, const std::string&
     int t = 0;
     while (kPatientAxisOfTarget[t] != p) ++t;
     if (taken[t]) {
-      throw DataError(fmt::format("{}: index axes point along the same patient axis (directions i [{:.3f} {:.3f} "
-                                  "{:.3f}], j [{:.3f} {:.3f} {:.3f}], k [{:.3f} {:.3f} {:.3f}])",
-                                  what, g.direction[0][0], g.direction[0][1], g.direction[0][2], g.direction[1][0],
-                                  g.direction[1][1], g.direction[1][2], g.direction[2][0], g.direction[2][1],
-                                  g.direction[2][2]));
+      throw DataError(
+          fmt::format("{}: index axes point along the same patient axis (directions i [{:.3f} {:.3f} "
+                      "{:.3f}], j [{:.3f} {:.3f} {:.3f}], k [{:.3f} {:.3f} {:.3f}])",
+                      what, g.direction[0][0], g.direction[0][1], g.direction[0][2], g.direction[1][0],
+                      g.direction[1][1], g.direction[1][2], g.direction[2][0], g.direction[2][1], g.direction[2][2]));
     }
     taken[t] = true;
     r.source_axis[t] = 2 - c;  // index axis i is the last (fastest) C-order axis

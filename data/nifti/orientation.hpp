@@ -32,7 +32,8 @@ IndexGeometry geometry_from_dicom(const std::array<double, 6>& orientation, doub
                                   double spacing_k, const std::string& what);
 
 struct Reorientation {
-  std::array<int, 3> source_axis{0, 1, 2};  // for target axis t (D, H, W): the source C-order axis (0 = k, 1 = j, 2 = i)
+  std::array<int, 3> source_axis{0, 1,
+                                 2};  // for target axis t (D, H, W): the source C-order axis (0 = k, 1 = j, 2 = i)
   std::array<bool, 3> flip{false, false, false};  // reverse the source along target axis t
 };
 

@@ -178,18 +178,21 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin, const Np
     header_start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw DataError(origin + ": .npy header truncated");
-    for (int b = 3; b >= 0; --b) header_len = header_len << 8 | static_cast<unsigned char>(bytes[8 + static_cast<size_t>(b)]);
+    for (int b = 3; b >= 0; --b)
+      header_len = header_len << 8 | static_cast<unsigned char>(bytes[8 + static_cast<size_t>(b)]);
     header_start = 12;
   } else {
     throw DataError(fmt::format("{}: .npy format version {} is not supported (1, 2 or 3)", origin, major));
   }
   if (header_len > limits.max_header_bytes || header_start + header_len > bytes.size())
-    throw DataError(fmt::format("{}: .npy header of {} bytes does not fit the {}-byte array", origin, header_len, bytes.size()));
+    throw DataError(
+        fmt::format("{}: .npy header of {} bytes does not fit the {}-byte array", origin, header_len, bytes.size()));
   const std::string header = bytes.substr(header_start, header_len);
   const auto dict = HeaderParser(header, origin).parse();
   for (const char* key : {"descr", "fortran_order", "shape"})
     if (!dict.count(key)) throw DataError(fmt::format("{}: .npy header lacks '{}'", origin, key));
-  if (dict.size() != 3) throw DataError(fmt::format("{}: .npy header has keys besides descr, fortran_order, shape", origin));
+  if (dict.size() != 3)
+    throw DataError(fmt::format("{}: .npy header has keys besides descr, fortran_order, shape", origin));
 
   NpyArray a;
   if (dict.at("descr").rfind("s:", 0) != 0) throw DataError(origin + ": .npy header: descr is not a string");
@@ -205,9 +208,10 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin, const Np
     }
   }
   if (!known) {
-    throw DataError(fmt::format("{}: .npy dtype '{}' is not supported (little-endian u1, i1, i2, u2, i4, u4, f4 or f8; "
-                                "object arrays are never loaded)",
-                                origin, descr));
+    throw DataError(
+        fmt::format("{}: .npy dtype '{}' is not supported (little-endian u1, i1, i2, u2, i4, u4, f4 or f8; "
+                    "object arrays are never loaded)",
+                    origin, descr));
   }
   if (dict.at("fortran_order") == "w:True")
     throw DataError(origin + ": .npy array is in Fortran order; save it in C order (np.ascontiguousarray)");
@@ -224,8 +228,9 @@ NpyArray parse_npy(const std::string& bytes, const std::string& origin, const Np
   const size_t data_start = header_start + header_len;
   const size_t expected = static_cast<size_t>(n) * item_size(a.type);
   if (bytes.size() - data_start != expected) {
-    throw DataError(fmt::format("{}: .npy array of shape ({}) and dtype {} needs {} data bytes, the file has {}", origin,
-                                fmt::join(a.shape, ", "), to_string(a.type), expected, bytes.size() - data_start));
+    throw DataError(fmt::format("{}: .npy array of shape ({}) and dtype {} needs {} data bytes, the file has {}",
+                                origin, fmt::join(a.shape, ", "), to_string(a.type), expected,
+                                bytes.size() - data_start));
   }
   a.data = bytes.substr(data_start);
   return a;

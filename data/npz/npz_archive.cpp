@@ -37,7 +37,8 @@ NpzArchive NpzArchive::open(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path.string() + ": no such file");
   int code = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
-  if (z == nullptr) throw DataError(fmt::format("{}: not a readable .npz (zip) archive: {}", path.string(), zip_error_text(code)));
+  if (z == nullptr)
+    throw DataError(fmt::format("{}: not a readable .npz (zip) archive: {}", path.string(), zip_error_text(code)));
   NpzArchive a;
   a.path_ = path;
   a.zip_.reset(z);
@@ -77,7 +78,8 @@ NpyArray NpzArchive::read(const std::string& array, const NpyLimits& limits) con
     throw DataError(origin + ": cannot read its size: " + zip_strerror(z));
   // The largest array the limits allow plus a generous header: anything bigger is refused unread.
   const zip_uint64_t max_bytes = static_cast<zip_uint64_t>(limits.max_elements) * 8 + limits.max_header_bytes + 16;
-  if (st.size > max_bytes) throw DataError(fmt::format("{}: {} bytes exceed the limit of {}", origin, st.size, max_bytes));
+  if (st.size > max_bytes)
+    throw DataError(fmt::format("{}: {} bytes exceed the limit of {}", origin, st.size, max_bytes));
   std::unique_ptr<zip_file_t, FileCloser> file(zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
   if (!file) throw DataError(origin + ": cannot open: " + zip_strerror(z));
   std::string bytes(static_cast<size_t>(st.size), '\0');
@@ -92,8 +94,9 @@ NpyArray NpzArchive::read(const std::string& array, const NpyLimits& limits) con
   char extra = 0;
   const zip_int64_t tail = zip_fread(file.get(), &extra, 1);
   if (tail != 0) {
-    throw DataError(fmt::format("{}: {}", origin, tail < 0 ? "corrupt data: " + std::string(zip_file_strerror(file.get()))
-                                                          : std::string("more data than its declared size")));
+    throw DataError(fmt::format("{}: {}", origin,
+                                tail < 0 ? "corrupt data: " + std::string(zip_file_strerror(file.get()))
+                                         : std::string("more data than its declared size")));
   }
   return parse_npy(bytes, origin, limits);
 }
@@ -103,18 +106,20 @@ void write_npz(const std::filesystem::path& path, const std::vector<std::pair<st
   const std::filesystem::path temp = path.string() + ".partial";
   int code = 0;
   std::unique_ptr<zip_t, void (*)(zip_t*)> z(zip_open(temp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code),
-                                            [](zip_t* p) { zip_discard(p); });
+                                             [](zip_t* p) { zip_discard(p); });
   if (!z) throw IoError(fmt::format("{}: cannot create: {}", temp.string(), zip_error_text(code)));
   for (const auto& [name, bytes] : arrays) {
     // libzip reads the buffer at zip_close, while `arrays` is still alive; it must not free it.
     zip_source_t* source = zip_source_buffer(z.get(), bytes.data(), bytes.size(), 0);
     if (source == nullptr) throw IoError(temp.string() + ": " + zip_strerror(z.get()));
-    const zip_int64_t index = zip_file_add(z.get(), (name + kSuffix).c_str(), source, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
+    const zip_int64_t index =
+        zip_file_add(z.get(), (name + kSuffix).c_str(), source, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
     if (index < 0) {
       zip_source_free(source);
       throw IoError(temp.string() + ": " + zip_strerror(z.get()));
     }
-    if (zip_set_file_compression(z.get(), static_cast<zip_uint64_t>(index), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) != 0)
+    if (zip_set_file_compression(z.get(), static_cast<zip_uint64_t>(index), compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                                 0) != 0)
       throw IoError(temp.string() + ": " + zip_strerror(z.get()));
   }
   if (zip_close(z.get()) != 0) throw IoError(temp.string() + ": cannot write: " + zip_strerror(z.get()));

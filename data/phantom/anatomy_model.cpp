@@ -30,8 +30,7 @@ Box LungModel::box(const Grid& g, double margin) const {
   return g.box({z_apex, cy - margin * ay, cx - margin * ax}, {z_bottom(), cy + margin * ay, cx + margin * ax});
 }
 
-Vec3 random_point_in_lung(Rng& rng, const LungModel& lung, double min_rho, double max_rho, double top,
-                          double bottom) {
+Vec3 random_point_in_lung(Rng& rng, const LungModel& lung, double min_rho, double max_rho, double top, double bottom) {
   const double height = lung.z_dome - lung.z_apex;
   for (int attempt = 0; attempt < 400; ++attempt) {
     const Vec3 p{lung.z_apex + height * rng.uniform(top, bottom), rng.uniform(lung.cy - lung.ay, lung.cy + lung.ay),
@@ -78,8 +77,8 @@ ChestModel build_chest_model(const PatientBody& body) {
   // the spine down to the hiatus. Both tubes end inside the field of view (z in +-160 mm at the default
   // spacing, +-155 mm at the coarsest voxel centres): an organ that runs through a face of the volume is
   // never intact and never enters a loss (docs/synthetic-phantoms.md, "Field of view").
-  m.aorta_path = {at(35, -22, 2), at(-40, -28, -8), at(-68, -10, 24), at(-58, 22, 28), at(-35, 42, 26),
-                  at(118, 42, 20)};
+  m.aorta_path = {at(35, -22, 2),  at(-40, -28, -8), at(-68, -10, 24),
+                  at(-58, 22, 28), at(-35, 42, 26),  at(118, 42, 20)};
   m.esophagus_radius = 8 * s;
   m.esophagus_path = {at(-118, 24, 2), at(-40, 26, 4), at(40, 30, 8), at(95, 22, 18), at(125, 12, 35)};
   m.trachea_radius = 9 * s;

@@ -14,11 +14,11 @@ namespace cagcl::data::phantom {
 // One lung: an elliptic cross-section that narrows towards a rounded apex and ends on a diaphragm dome that
 // reaches lowest posteriorly and laterally (the costophrenic recesses).
 struct LungModel {
-  double side = 1;  // -1 right lung, +1 left lung (x grows towards the patient's left)
+  double side = 1;                        // -1 right lung, +1 left lung (x grows towards the patient's left)
   double cx = 0, cy = 0, ax = 0, ay = 0;  // in-plane centre and semi-axes at full width
   double z_apex = 0, z_dome = 0;          // apex and top of the diaphragm dome
 
-  double width_factor(double z) const;  // 0 at the apex, 1 from 30 % of the height down
+  double width_factor(double z) const;       // 0 at the apex, 1 from 30 % of the height down
   double floor_z(double y, double x) const;  // lung base under (y, x)
   // Normalised in-plane radius at p's slice (0 centre, 1 pleura); large outside the lung's z range.
   double rho(const Vec3& p) const;
@@ -34,10 +34,10 @@ struct ChestModel {
   LungModel lungs[2];  // right, left
   double lung_hu = -850;
 
-  Ellipsoid myocardium;            // heart without pericardial fluid
-  double pericardial_rim_mm = 0;   // > 0: fluid rim, part of the heart mask
+  Ellipsoid myocardium;           // heart without pericardial fluid
+  double pericardial_rim_mm = 0;  // > 0: fluid rim, part of the heart mask
 
-  std::vector<Vec3> aorta_path;    // root -> ascending -> arch -> descending
+  std::vector<Vec3> aorta_path;  // root -> ascending -> arch -> descending
   double aorta_radius = 13;
   std::vector<Vec3> esophagus_path;
   double esophagus_radius = 8;

@@ -130,15 +130,15 @@ bool running_count_steps_up(int64_t ordinal, double fraction) {
 
 std::array<double, 3> resolved_spacing(const PhantomOptions& options) {
   for (int64_t n : options.size) {
-    if (n < 16 || n > 1024)
-      throw UsageError("--size: each of D, H, W must be in [16, 1024], got " + std::to_string(n));
+    if (n < 16 || n > 1024) throw UsageError("--size: each of D, H, W must be in [16, 1024], got " + std::to_string(n));
   }
   if (!options.spacing) {
     return {320.0 / static_cast<double>(options.size[0]), 360.0 / static_cast<double>(options.size[1]),
             360.0 / static_cast<double>(options.size[2])};
   }
   for (double s : *options.spacing) {
-    if (!(s > 0) || !std::isfinite(s)) throw UsageError("--spacing: each of z, y, x must be > 0 mm, got " + std::to_string(s));
+    if (!(s > 0) || !std::isfinite(s))
+      throw UsageError("--spacing: each of z, y, x must be > 0 mm, got " + std::to_string(s));
   }
   return *options.spacing;
 }

@@ -8,8 +8,7 @@ namespace cagcl::data::phantom {
 
 // Target per-scan prevalence of each label (CT-RATE-like), CT-RATE order.
 inline constexpr std::array<double, kNumFindings> kTargetPrevalence = {
-    0.12, 0.28, 0.10, 0.07, 0.25, 0.14, 0.26, 0.20, 0.26,
-    0.45, 0.38, 0.27, 0.12, 0.08, 0.11, 0.17, 0.10, 0.08,
+    0.12, 0.28, 0.10, 0.07, 0.25, 0.14, 0.26, 0.20, 0.26, 0.45, 0.38, 0.27, 0.12, 0.08, 0.11, 0.17, 0.10, 0.08,
 };
 
 // Probabilities of the latent factors.

@@ -16,10 +16,8 @@ bool is_chronic(int finding) {
     case kEmphysema:
     case kLungNodule:
     case kFibroticSequela:
-    case kBronchiectasis:
-      return true;
-    default:
-      return false;
+    case kBronchiectasis: return true;
+    default: return false;
   }
 }
 
@@ -37,9 +35,7 @@ Side pick_side(Rng& rng, double p_both) {
   if (rng.bernoulli(p_both)) return Side::both;
   return rng.bernoulli(0.5) ? Side::right : Side::left;
 }
-bool affects(Side side, int lung_index) {
-  return side == Side::both || (side == Side::right) == (lung_index == 0);
-}
+bool affects(Side side, int lung_index) { return side == Side::both || (side == Side::right) == (lung_index == 0); }
 
 // A random direction (uniform on the sphere) by rejection from the cube: no trigonometry, so it is exact.
 Vec3 random_direction(Rng& rng) {
@@ -182,8 +178,8 @@ FindingFacts draw_ground_glass(Grid& g, const ChestModel& m, Rng& rng) {
     if (!affects(facts.side, side)) continue;
     const int blobs = 2 + rng.below(2);
     for (int i = 0; i < blobs; ++i) {
-      const Vec3 c = random_point_in_lung(rng, m.lungs[side], 0.0, 0.7, facts.upper ? 0.2 : 0.55,
-                                          facts.upper ? 0.55 : 0.95);
+      const Vec3 c =
+          random_point_in_lung(rng, m.lungs[side], 0.0, 0.7, facts.upper ? 0.2 : 0.55, facts.upper ? 0.55 : 0.95);
       const double r = rng.uniform(18, 30);
       paint(g, Ellipsoid{c, visible_radii(r, g) + Vec3{0, 0.2 * r, 0}}, lesion::kGroundGlass, only_in(kLung));
     }
@@ -280,8 +276,8 @@ FindingFacts draw_consolidation(Grid& g, const ChestModel& m, Rng& rng) {
   facts.upper = rng.bernoulli(0.3);
   for (int side = 0; side < 2; ++side) {
     if (!affects(facts.side, side)) continue;
-    const Vec3 c = random_point_in_lung(rng, m.lungs[side], 0.0, 0.6, facts.upper ? 0.3 : 0.6,
-                                        facts.upper ? 0.55 : 0.9);
+    const Vec3 c =
+        random_point_in_lung(rng, m.lungs[side], 0.0, 0.6, facts.upper ? 0.3 : 0.6, facts.upper ? 0.55 : 0.9);
     const double r = rng.uniform(25, 38);
     paint(g, Ellipsoid{c, visible_radii(r, g) + Vec3{0, 0, -0.2 * r}}, lesion::kConsolidation, only_in(kLung));
   }

@@ -19,7 +19,7 @@ struct FindingFacts {
   bool upper = false;  // lung findings: upper (true) or lower lobe(s)
   double size_mm = 0;  // nodule diameter, node short axis, hernia width, effusion depth, rim thickness
   int count = 0;
-  int variant = 0;     // finding-specific kind (e.g. pacemaker vs port), chosen by the finding's stream
+  int variant = 0;  // finding-specific kind (e.g. pacemaker vs port), chosen by the finding's stream
 };
 using FindingFactsTable = std::array<FindingFacts, kNumFindings>;
 

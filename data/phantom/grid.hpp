@@ -28,19 +28,18 @@ struct Box {
 struct Grid {
   std::array<int64_t, 3> shape{0, 0, 0};
   std::array<double, 3> spacing{1, 1, 1};
-  std::vector<float> hu;        // attenuation before noise
-  std::vector<uint8_t> label;   // anatomy label map
+  std::vector<float> hu;       // attenuation before noise
+  std::vector<uint8_t> label;  // anatomy label map
 
   Grid(std::array<int64_t, 3> shape_, std::array<double, 3> spacing_)
-      : shape(shape_), spacing(spacing_),
+      : shape(shape_),
+        spacing(spacing_),
         hu(static_cast<size_t>(shape_[0] * shape_[1] * shape_[2]), -1000.0f),
         label(static_cast<size_t>(shape_[0] * shape_[1] * shape_[2]), 0) {}
 
   double mm(int axis, int64_t i) const { return (static_cast<double>(i) - 0.5 * (shape[axis] - 1)) * spacing[axis]; }
   Vec3 position(int64_t k, int64_t j, int64_t i) const { return {mm(0, k), mm(1, j), mm(2, i)}; }
-  size_t index(int64_t k, int64_t j, int64_t i) const {
-    return static_cast<size_t>((k * shape[1] + j) * shape[2] + i);
-  }
+  size_t index(int64_t k, int64_t j, int64_t i) const { return static_cast<size_t>((k * shape[1] + j) * shape[2] + i); }
   double extent_mm(int axis) const { return shape[axis] * spacing[axis]; }
 
   // Voxels whose centres lie in [lo, hi] (mm), clipped to the volume.
@@ -73,8 +72,7 @@ struct Grid {
 // Radius along each axis that keeps a structure of nominal radius r_mm visible: at least 0.9 voxel, so the
 // voxel centre nearest to any point of the structure's core lies inside it (0.5/0.9 * sqrt(3) < 1).
 inline Vec3 visible_radii(double r_mm, const Grid& g) {
-  return {std::max(r_mm, 0.9 * g.spacing[0]), std::max(r_mm, 0.9 * g.spacing[1]),
-          std::max(r_mm, 0.9 * g.spacing[2])};
+  return {std::max(r_mm, 0.9 * g.spacing[0]), std::max(r_mm, 0.9 * g.spacing[1]), std::max(r_mm, 0.9 * g.spacing[2])};
 }
 
 // Axis-aligned ellipsoid.

@@ -12,7 +12,8 @@ namespace {
 // Sum of four 16-bit uniforms (Irwin-Hall, n = 4): near-Gaussian, variance 4 * (2^32 - 1) / 12.
 // Scaling by sd / sqrt(that variance) in fixed point (16 fractional bits) keeps it integer-exact.
 constexpr int64_t kIrwinHallMean = 2 * 65535;
-const int64_t kScaleQ16 = static_cast<int64_t>(kNoiseSdHu / std::sqrt(4.0 * (65536.0 * 65536.0 - 1) / 12.0) * 65536.0 + 0.5);
+const int64_t kScaleQ16 =
+    static_cast<int64_t>(kNoiseSdHu / std::sqrt(4.0 * (65536.0 * 65536.0 - 1) / 12.0) * 65536.0 + 0.5);
 
 int64_t noise_hu(uint64_t bits) {
   const int64_t sum = static_cast<int64_t>(bits & 0xffff) + static_cast<int64_t>((bits >> 16) & 0xffff) +

@@ -48,10 +48,10 @@ struct PatientBody {
 // demos force findings that way): render draws exactly the positive labels, and a scan's findings are drawn
 // from their own random streams, so switching one label on or off changes nothing else in the volume.
 struct ScanPlan {
-  int64_t index = 0;  // position in the cohort
-  std::string name;   // e.g. "train_12_b_1"
-  std::string patient;  // e.g. "train_12"
-  std::string split;    // "train", "valid" or "test"
+  int64_t index = 0;            // position in the cohort
+  std::string name;             // e.g. "train_12_b_1"
+  std::string patient;          // e.g. "train_12"
+  std::string split;            // "train", "valid" or "test"
   std::vector<uint8_t> labels;  // 18, CT-RATE order (ct_rate_labels())
   int scan_of_patient = 0;      // 0 = first scan ('a')
   uint64_t patient_seed = 0;    // body, vessels and chronic findings: identical in all of a patient's scans

@@ -48,8 +48,7 @@ const Wording& wording_of(int finding) {
       // Coronary artery wall calcification
       {{"Calcified plaques are seen in the {where}.", "There are calcifications in the wall of the {where}.",
         "Coronary artery calcification is noted along the {where}."},
-       {"Coronary artery calcification.", "Coronary atherosclerosis.",
-        "Calcified coronary artery plaques."}},
+       {"Coronary artery calcification.", "Coronary atherosclerosis.", "Calcified coronary artery plaques."}},
       // Hiatal hernia
       {{"A {kind} hiatal hernia measuring {size} is seen at the distal esophagus.",
         "The distal esophagus is dilated with a {kind} hiatal hernia containing fluid and air.",
@@ -187,9 +186,11 @@ std::string where_word(int finding, const FindingFacts& f) {
 std::string fill(std::string text, int finding, const FindingFacts& f) {
   const char* side = f.side == Side::both ? "bilateral" : (f.side == Side::right ? "right" : "left");
   const char* lung = f.side == Side::both ? "both lungs" : (f.side == Side::right ? "right lung" : "left lung");
-  const char* on_side = f.side == Side::both ? "on both sides" : (f.side == Side::right ? "on the right" : "on the left");
-  const char* hemithorax =
-      f.side == Side::both ? "both hemithoraces" : (f.side == Side::right ? "the right hemithorax" : "the left hemithorax");
+  const char* on_side =
+      f.side == Side::both ? "on both sides" : (f.side == Side::right ? "on the right" : "on the left");
+  const char* hemithorax = f.side == Side::both
+                               ? "both hemithoraces"
+                               : (f.side == Side::right ? "the right hemithorax" : "the left hemithorax");
   const std::string lobe = f.side == Side::both ? std::string(f.upper ? "upper" : "lower") + " lobes of both lungs"
                                                 : std::string(lung).substr(0, f.side == Side::right ? 6 : 5) +
                                                       (f.upper ? "upper lobe" : "lower lobe");
@@ -223,15 +224,15 @@ std::string fill(std::string text, int finding, const FindingFacts& f) {
 // wordings is the surface form of a built-in prompt family (eval/prompt_templates.cpp), so zero-shot stays
 // zero-shot: tests/data/phantom/report_writer_test.cpp checks every generated sentence against them.
 const Phrases& negation_wordings() {
-  static const Phrases p = {"No {x} is seen.", "No {x} is identified.", "{X} is absent.",
-                            "There is no sign of {x}.", "Negative for {x}.", "No {x} was detected."};
+  static const Phrases p = {"No {x} is seen.",          "No {x} is identified.", "{X} is absent.",
+                            "There is no sign of {x}.", "Negative for {x}.",     "No {x} was detected."};
   return p;
 }
 
 // Names a radiologist uses for an absent finding (several per finding, as reports vary).
 const Phrases& absent_names(int finding) {
   static const std::array<Phrases, kNumFindings> table = {{
-      {},                                                    // Medical material (no anatomy)
+      {},                                                        // Medical material (no anatomy)
       {"aortic wall calcification", "calcified aortic plaque"},  // Arterial wall calcification
       {"cardiomegaly", "cardiac enlargement"},
       {"pericardial effusion", "pericardial fluid"},
@@ -257,7 +258,11 @@ const Phrases& absent_names(int finding) {
 // when that finding is present, these are the only negatives left to state.
 const Phrases& extra_absent_names(int anatomy) {
   static const std::array<Phrases, kNumAnatomies + 1> table = {{
-      {}, {}, {}, {"esophageal wall thickening", "esophageal dilatation"}, {"aortic aneurysm", "aortic dissection"},
+      {},
+      {},
+      {},
+      {"esophageal wall thickening", "esophageal dilatation"},
+      {"aortic aneurysm", "aortic dissection"},
   }};
   return table[static_cast<size_t>(anatomy)];
 }

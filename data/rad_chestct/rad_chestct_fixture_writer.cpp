@@ -69,8 +69,10 @@ std::string RadChestCtFixtureWriter::add(const Sample& s, int64_t index) {
   int split = 0;
   // A phantom test patient stays in test; without a test split the valid patients alternate between
   // Rad-ChestCT's valid and test files, so that both exist.
-  if (s.split == "test") split = 2;
-  else if (s.split != "train") split = (count_[1] + count_[2]) % 2 == 0 ? 1 : 2;
+  if (s.split == "test")
+    split = 2;
+  else if (s.split != "train")
+    split = (count_[1] + count_[2]) % 2 == 0 ? 1 : 2;
   static const char* const kPrefix[] = {"trn", "val", "tst"};
   const std::string name = fmt::format("{}{:05d}", kPrefix[split], ++count_[split]);
 

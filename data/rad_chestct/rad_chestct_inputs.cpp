@@ -20,14 +20,16 @@ std::string strip_npz_suffix(const std::string& file_name) {
 
 std::string split_of(const std::string& volume, const std::filesystem::path& label_file) {
   const std::string file = label_file.filename().string();
-  for (const auto& [prefix, split] : {std::pair<const char*, const char*>{"imgtrain_", "train"},
-                                      {"imgvalid_", "valid"}, {"imgtest_", "test"}})
+  for (const auto& [prefix, split] :
+       {std::pair<const char*, const char*>{"imgtrain_", "train"}, {"imgvalid_", "valid"}, {"imgtest_", "test"}})
     if (starts_with(file, prefix)) return split;
-  for (const auto& [prefix, split] : {std::pair<const char*, const char*>{"trn", "train"}, {"val", "valid"}, {"tst", "test"}})
+  for (const auto& [prefix, split] :
+       {std::pair<const char*, const char*>{"trn", "train"}, {"val", "valid"}, {"tst", "test"}})
     if (starts_with(volume, prefix)) return split;
-  throw DataError(fmt::format("volume '{}': cannot tell its split (label file {} is not img{{train,valid,test}}_..., "
-                              "and the name does not start with trn, val or tst)",
-                              volume, label_file.string()));
+  throw DataError(
+      fmt::format("volume '{}': cannot tell its split (label file {} is not img{{train,valid,test}}_..., "
+                  "and the name does not start with trn, val or tst)",
+                  volume, label_file.string()));
 }
 
 RadChestCtInputs RadChestCtInputs::discover(const std::filesystem::path& root, const std::filesystem::path& labels_dir,

@@ -27,8 +27,8 @@ std::string split_of(const std::string& volume, const std::filesystem::path& lab
 
 struct RadChestCtInputs {
   std::filesystem::path root, masks, labels_dir;
-  std::map<std::string, std::vector<std::filesystem::path>> volumes;       // name -> file(s); >1 is an error later
-  std::map<std::string, std::vector<std::filesystem::path>> mask_files;    // same
+  std::map<std::string, std::vector<std::filesystem::path>> volumes;     // name -> file(s); >1 is an error later
+  std::map<std::string, std::vector<std::filesystem::path>> mask_files;  // same
   convert::CsvIndex labels{kNoteColumn, strip_npz_suffix};
 
   // Walks the trees and loads the label CSVs. `masks` may be empty (NIfTI export needs none). IoError/DataError

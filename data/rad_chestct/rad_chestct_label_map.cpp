@@ -97,9 +97,10 @@ std::vector<std::vector<size_t>> LabelMap::columns_of(const convert::CsvTable& t
   }
   for (size_t l = 0; l < labels_.size(); ++l) {
     if (out[l].empty()) {
-      throw DataError(fmt::format("{}: no column for label '{}' (abnormalities {}{}); check the label map",
-                                  table.origin(), labels_[l].name, fmt::join(labels_[l].abnormalities, ", "),
-                                  labels_[l].locations.empty() ? "" : " at " + fmt::format("{}", fmt::join(labels_[l].locations, ", "))));
+      throw DataError(fmt::format(
+          "{}: no column for label '{}' (abnormalities {}{}); check the label map", table.origin(), labels_[l].name,
+          fmt::join(labels_[l].abnormalities, ", "),
+          labels_[l].locations.empty() ? "" : " at " + fmt::format("{}", fmt::join(labels_[l].locations, ", "))));
     }
   }
   return out;

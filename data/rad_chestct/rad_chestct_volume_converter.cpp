@@ -8,8 +8,8 @@
 #include "common/error.hpp"
 #include "data/convert/anatomy_crop.hpp"
 #include "data/convert/resample.hpp"
-#include "data/npz/npz_archive.hpp"
 #include "data/nifti/orientation.hpp"
+#include "data/npz/npz_archive.hpp"
 #include "data/text_id.hpp"
 
 namespace cagcl::data::rad_chestct {
@@ -30,8 +30,9 @@ nifti::Matrix4 frame_affine(const std::array<double, 3>& spacing) {
   return m;
 }
 
-RadChestCtVolumeConverter::RadChestCtVolumeConverter(const RadChestCtInputs& inputs, const convert::AnatomyMapping& mapping,
-                                                     const LabelMap& label_map, VolumeConvertOptions options)
+RadChestCtVolumeConverter::RadChestCtVolumeConverter(const RadChestCtInputs& inputs,
+                                                     const convert::AnatomyMapping& mapping, const LabelMap& label_map,
+                                                     VolumeConvertOptions options)
     : inputs_(inputs), mapping_(mapping), label_map_(label_map), options_(options) {}
 
 const std::filesystem::path& RadChestCtVolumeConverter::volume_file(const std::string& name) const {
@@ -51,16 +52,19 @@ std::vector<float> RadChestCtVolumeConverter::read_hu(const std::string& name, s
   npy_limits.max_elements = limits.max_voxels;
   const npz::NpyArray ct = npz::NpzArchive::open(path).read(kVolumeArray, npy_limits);
   if (ct.shape.size() != 3)
-    throw DataError(fmt::format("{}: array '{}' has {} dimensions, expected 3 (D, H, W)", path.string(), kVolumeArray, ct.shape.size()));
+    throw DataError(fmt::format("{}: array '{}' has {} dimensions, expected 3 (D, H, W)", path.string(), kVolumeArray,
+                                ct.shape.size()));
   for (size_t a = 0; a < 3; ++a) {
     if (ct.shape[a] < 1 || ct.shape[a] > limits.max_dim)
-      throw DataError(fmt::format("{}: array '{}' side {} = {} is outside [1, {}]", path.string(), kVolumeArray, a, ct.shape[a], limits.max_dim));
+      throw DataError(fmt::format("{}: array '{}' side {} = {} is outside [1, {}]", path.string(), kVolumeArray, a,
+                                  ct.shape[a], limits.max_dim));
     shape[a] = ct.shape[a];
   }
   std::vector<float> hu = ct.as_float();
   for (size_t i = 0; i < hu.size(); ++i) {
     if (!std::isfinite(hu[i]) || std::fabs(hu[i]) > 32767.0f)
-      throw DataError(fmt::format("{}: array '{}' holds {} at element {}, not a Hounsfield unit", path.string(), kVolumeArray, hu[i], i));
+      throw DataError(fmt::format("{}: array '{}' holds {} at element {}, not a Hounsfield unit", path.string(),
+                                  kVolumeArray, hu[i], i));
   }
   return hu;
 }
@@ -84,8 +88,9 @@ Sample RadChestCtVolumeConverter::convert(const std::string& name) const {
   if (masks == inputs_.mask_files.end())
     throw DataError(fmt::format("volume '{}': no mask {}.nii.gz under {}", name, name, inputs_.masks.string()));
   if (masks->second.size() != 1) {
-    throw DataError(fmt::format("volume '{}': {} masks named {}.nii.gz under {} ({} and {})", name, masks->second.size(), name,
-                                inputs_.masks.string(), masks->second[0].string(), masks->second[1].string()));
+    throw DataError(fmt::format("volume '{}': {} masks named {}.nii.gz under {} ({} and {})", name,
+                                masks->second.size(), name, inputs_.masks.string(), masks->second[0].string(),
+                                masks->second[1].string()));
   }
   const auto& mask_path = masks->second[0];
   const nifti::NiftiImage mask_image = nifti::NiftiImage::read(mask_path);
@@ -96,15 +101,17 @@ Sample RadChestCtVolumeConverter::convert(const std::string& name) const {
   const auto mask_shape = nifti::reoriented_shape(stored_shape, r);
   const auto mask_spacing = nifti::reoriented_spacing(geometry, r);
   if (mask_shape != shape) {
-    throw DataError(fmt::format("{}: mask shape {}x{}x{} (D,H,W) differs from the volume's {}x{}x{} ({})", mask_path.string(),
-                                mask_shape[0], mask_shape[1], mask_shape[2], shape[0], shape[1], shape[2], volume_path.string()));
+    throw DataError(fmt::format("{}: mask shape {}x{}x{} (D,H,W) differs from the volume's {}x{}x{} ({})",
+                                mask_path.string(), mask_shape[0], mask_shape[1], mask_shape[2], shape[0], shape[1],
+                                shape[2], volume_path.string()));
   }
   for (size_t a = 0; a < 3; ++a) {
     if (std::fabs(mask_spacing[a] - options_.source_spacing[a]) > kSpacingTolerance * options_.source_spacing[a]) {
-      throw DataError(fmt::format("{}: mask spacing {:.3g}x{:.3g}x{:.3g} mm (z,y,x) differs from the volumes' "
-                                  "--source-spacing {}x{}x{}",
-                                  mask_path.string(), mask_spacing[0], mask_spacing[1], mask_spacing[2],
-                                  options_.source_spacing[0], options_.source_spacing[1], options_.source_spacing[2]));
+      throw DataError(
+          fmt::format("{}: mask spacing {:.3g}x{:.3g}x{:.3g} mm (z,y,x) differs from the volumes' "
+                      "--source-spacing {}x{}x{}",
+                      mask_path.string(), mask_spacing[0], mask_spacing[1], mask_spacing[2], options_.source_spacing[0],
+                      options_.source_spacing[1], options_.source_spacing[2]));
     }
   }
   std::vector<uint8_t> anatomy = nifti::reorient(mapping_.merge(mask_image.as_labels()), stored_shape, r);
@@ -115,7 +122,8 @@ Sample RadChestCtVolumeConverter::convert(const std::string& name) const {
   anatomy = convert::resample_nearest(anatomy, shape, options_.source_spacing, options_.spacing);
   const convert::Box3 box = convert::anatomy_box(anatomy, target_shape, options_.margin);
   if (box.size()[0] == 0)
-    throw DataError(fmt::format("{}: the mask holds none of the anatomies' classes (see the mapping file)", mask_path.string()));
+    throw DataError(
+        fmt::format("{}: the mask holds none of the anatomies' classes (see the mapping file)", mask_path.string()));
   s.shape = box.size();
   s.spacing = options_.spacing;
   s.anatomy = convert::crop(anatomy, target_shape, box);

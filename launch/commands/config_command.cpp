@@ -4,8 +4,8 @@
 #include <iostream>
 #include <memory>
 
-#include "launch/commands/command.hpp"
 #include "config/config.hpp"
+#include "launch/commands/command.hpp"
 
 namespace cagcl {
 

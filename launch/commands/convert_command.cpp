@@ -73,7 +73,8 @@ struct RadChestCtOptions {
 
 CLI::Option* add_common_options(CLI::App* cmd, CommonConvertOptions& o) {
   auto* out = cmd->add_option("--out", o.out, "dataset directory to write (dataset.json + shards); a rerun resumes it");
-  cmd->add_option("--limit", o.limit, "convert only the first N volumes (sorted by name); 0 = all")->capture_default_str();
+  cmd->add_option("--limit", o.limit, "convert only the first N volumes (sorted by name); 0 = all")
+      ->capture_default_str();
   cmd->add_option("--volumes-per-shard", o.volumes_per_shard, "volumes per shard (the unit of work and of resuming)")
       ->capture_default_str();
   cmd->add_flag("--skip-bad", o.skip_bad,
@@ -120,16 +121,18 @@ void log_intact_rates(const std::vector<std::string>& anatomies, const torch::Te
   std::string rates;
   for (size_t a = 0; a < anatomies.size(); ++a)
     rates += fmt::format("{}{} {:.1f} %", a ? ", " : "", anatomies[a], 100 * c[a + 1] / c[0]);
-  spdlog::info("convert: intact rate per anatomy over the {} volume(s) converted in this run: {} (an organ the "
-               "scan cuts at a face is never intact in training; `cagcl inspect` gives the rate of a whole dataset)",
-               static_cast<int64_t>(c[0]), rates);
+  spdlog::info(
+      "convert: intact rate per anatomy over the {} volume(s) converted in this run: {} (an organ the "
+      "scan cuts at a face is never intact in training; `cagcl inspect` gives the rate of a whole dataset)",
+      static_cast<int64_t>(c[0]), rates);
 }
 
 // Runs this rank's parts, waits for every rank, and on rank 0 assembles the dataset and logs the summary.
 // `volumes` sorted, --limit applied.
 void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, const std::vector<std::string>& volumes,
                  const CommonConvertOptions& o, const std::function<data::Sample(const std::string&)>& convert) {
-  plan.fingerprint = sha256_hex(plan.fingerprint.data(), plan.fingerprint.size()) + "-" + std::to_string(volumes.size());
+  plan.fingerprint =
+      sha256_hex(plan.fingerprint.data(), plan.fingerprint.size()) + "-" + std::to_string(volumes.size());
   plan.rank = runtime.rank();
   plan.world = runtime.world_size();
   plan.skip_bad = o.skip_bad;
@@ -183,8 +186,8 @@ void run_ct_rate(const CtRateOptions& o) {
   std::string text_source;
   if (!o.anatomy_sentences.empty()) {
     supplied = data::convert::SuppliedAnatomySentences::load(
-        o.anatomy_sentences, o.anatomy_conclusions.empty() ? std::nullopt
-                                                           : std::optional<std::filesystem::path>(o.anatomy_conclusions));
+        o.anatomy_sentences,
+        o.anatomy_conclusions.empty() ? std::nullopt : std::optional<std::filesystem::path>(o.anatomy_conclusions));
     sentences.supplied = &*supplied;
     text_source = "supplied:" + sha256_file(o.anatomy_sentences) +
                   (o.anatomy_conclusions.empty() ? "" : "+" + sha256_file(o.anatomy_conclusions));
@@ -205,10 +208,10 @@ void run_ct_rate(const CtRateOptions& o) {
   plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
                                                          : data::compression_from_string(o.common.compression);
   // Everything that changes a converted sample or the shard layout: parts made with another value are redone.
-  plan.fingerprint = fmt::format("ct-rate|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
-                                 std::filesystem::absolute(o.masks).string(), sha256_file(o.mapping), text_source,
-                                 o.spacing, o.margin, o.geometry, o.common.volumes_per_shard,
-                                 data::to_string(plan.layout.compression));
+  plan.fingerprint =
+      fmt::format("ct-rate|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
+                  std::filesystem::absolute(o.masks).string(), sha256_file(o.mapping), text_source, o.spacing, o.margin,
+                  o.geometry, o.common.volumes_per_shard, data::to_string(plan.layout.compression));
   plan.generator = {{"tool", "cagcl convert ct-rate"},
                     {"version", CAGCL_VERSION},
                     {"root", o.root},
@@ -256,8 +259,8 @@ void export_rad_chestct_nifti(const Runtime& runtime, const data::rad_chestct::R
     }
     progress.advance();
   }
-  spdlog::info("export-nifti: rank {} wrote {} volume(s) to {}, kept {} already there, skipped {}", runtime.rank(), written,
-               out.string(), kept, skipped.size());
+  spdlog::info("export-nifti: rank {} wrote {} volume(s) to {}, kept {} already there, skipped {}", runtime.rank(),
+               written, out.string(), kept, skipped.size());
 }
 
 // What the conversion writes and what identifies it (parts made with another fingerprint are redone).
@@ -272,10 +275,11 @@ data::convert::ConversionPlan rad_chestct_plan(const RadChestCtOptions& o, const
   plan.layout.compression = o.common.compression.empty() ? data::best_available_compression()
                                                          : data::compression_from_string(o.common.compression);
   plan.has_reports = false;
-  plan.fingerprint = fmt::format("rad-chestct|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
-                                 std::filesystem::absolute(labels_dir).string(), std::filesystem::absolute(o.masks).string(),
-                                 sha256_file(o.mapping), sha256_file(o.label_map), o.source_spacing, o.spacing, o.margin,
-                                 o.common.volumes_per_shard, data::to_string(plan.layout.compression));
+  plan.fingerprint =
+      fmt::format("rad-chestct|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", std::filesystem::absolute(o.root).string(),
+                  std::filesystem::absolute(labels_dir).string(), std::filesystem::absolute(o.masks).string(),
+                  sha256_file(o.mapping), sha256_file(o.label_map), o.source_spacing, o.spacing, o.margin,
+                  o.common.volumes_per_shard, data::to_string(plan.layout.compression));
   plan.generator = {{"tool", "cagcl convert rad-chestct"},
                     {"version", CAGCL_VERSION},
                     {"root", o.root},
@@ -292,9 +296,11 @@ data::convert::ConversionPlan rad_chestct_plan(const RadChestCtOptions& o, const
 void run_rad_chestct(const RadChestCtOptions& o) {
   const bool exporting = !o.export_nifti.empty();
   if (!exporting && (o.masks.empty() || o.common.out.empty()))
-    throw UsageError("convert rad-chestct: give --masks and --out (or --export-nifti DIR to write NIfTI for TotalSegmentator)");
+    throw UsageError(
+        "convert rad-chestct: give --masks and --out (or --export-nifti DIR to write NIfTI for TotalSegmentator)");
   if (exporting && !o.common.out.empty())
-    throw UsageError("convert rad-chestct: --export-nifti writes NIfTI only; run again with --masks and --out to convert");
+    throw UsageError(
+        "convert rad-chestct: --export-nifti writes NIfTI only; run again with --masks and --out to convert");
   const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
   const auto label_map = data::rad_chestct::LabelMap::load(o.label_map);
   data::rad_chestct::VolumeConvertOptions volume;
@@ -316,8 +322,7 @@ void run_rad_chestct(const RadChestCtOptions& o) {
     if (exporting) {
       export_rad_chestct_nifti(runtime, converter, volumes, o);
     } else {
-      run_sharded(runtime, *plan, volumes, o.common,
-                  [&](const std::string& name) { return converter.convert(name); });
+      run_sharded(runtime, *plan, volumes, o.common, [&](const std::string& name) { return converter.convert(name); });
     }
     return 0;
   });
@@ -331,11 +336,13 @@ Command add_convert_command(CLI::App& app) {
 
   auto ct = std::make_shared<CtRateOptions>();
   auto* c = cmd->add_subcommand("ct-rate", "CT-RATE (nii.gz volumes + CSVs) with TotalSegmentator v2 masks");
-  c->add_option("--root", ct->root, "CT-RATE's dataset folder: train/, valid/, metadata/, radiology_text_reports/, "
-                                    "multi_abnormality_labels/")
+  c->add_option("--root", ct->root,
+                "CT-RATE's dataset folder: train/, valid/, metadata/, radiology_text_reports/, "
+                "multi_abnormality_labels/")
       ->required();
-  c->add_option("--masks", ct->masks, "folder of TotalSegmentator v2 label maps, one <volume>.nii.gz per volume, "
-                                      "in any sub-folder")
+  c->add_option("--masks", ct->masks,
+                "folder of TotalSegmentator v2 label maps, one <volume>.nii.gz per volume, "
+                "in any sub-folder")
       ->required();
   add_common_options(c, ct->common)->required();
   c->add_option("--mapping", ct->mapping, "YAML: anatomies and the segmentation classes merged into each")
@@ -353,24 +360,29 @@ Command add_convert_command(CLI::App& app) {
       ->capture_default_str();
 
   auto rad = std::make_shared<RadChestCtOptions>();
-  auto* r = cmd->add_subcommand("rad-chestct", "Rad-ChestCT (.npz volumes + abnormality*location label CSVs) with "
-                                               "TotalSegmentator v2 masks, for the radchest14 evaluation");
+  auto* r = cmd->add_subcommand("rad-chestct",
+                                "Rad-ChestCT (.npz volumes + abnormality*location label CSVs) with "
+                                "TotalSegmentator v2 masks, for the radchest14 evaluation");
   r->add_option("--root", rad->root, "folder holding the volumes <name>.npz (any sub-folder)")->required();
-  r->add_option("--labels", rad->labels, "folder holding img{train,valid,test}_Abnormality_and_Location_Labels.csv "
-                                         "(any sub-folder); default: --root");
-  r->add_option("--masks", rad->masks, "folder of TotalSegmentator v2 label maps, one <name>.nii.gz per volume, "
-                                       "made from the --export-nifti files");
+  r->add_option("--labels", rad->labels,
+                "folder holding img{train,valid,test}_Abnormality_and_Location_Labels.csv "
+                "(any sub-folder); default: --root");
+  r->add_option("--masks", rad->masks,
+                "folder of TotalSegmentator v2 label maps, one <name>.nii.gz per volume, "
+                "made from the --export-nifti files");
   r->add_option("--export-nifti", rad->export_nifti,
                 "write each volume as DIR/<name>.nii.gz (int16 HU, with its affine) to run TotalSegmentator on, "
                 "and stop; no --masks or --out");
   add_common_options(r, rad->common);
   r->add_option("--mapping", rad->mapping, "YAML: anatomies and the segmentation classes merged into each")
       ->capture_default_str();
-  r->add_option("--label-map", rad->label_map, "YAML: the dataset's labels and the Rad-ChestCT abnormalities merged "
-                                               "into each")
+  r->add_option("--label-map", rad->label_map,
+                "YAML: the dataset's labels and the Rad-ChestCT abnormalities merged "
+                "into each")
       ->capture_default_str();
-  r->add_option("--source-spacing", rad->source_spacing, "voxel spacing z,y,x in mm of the .npz volumes (the release "
-                                                         "resampled them to 0.8 mm)")
+  r->add_option("--source-spacing", rad->source_spacing,
+                "voxel spacing z,y,x in mm of the .npz volumes (the release "
+                "resampled them to 0.8 mm)")
       ->capture_default_str();
   r->add_option("--spacing", rad->spacing, "target voxel spacing z,y,x in mm")->capture_default_str();
   r->add_option("--margin", rad->margin, "voxels kept around the anatomies' box, d,h,w")->capture_default_str();

@@ -12,22 +12,22 @@
 #include <iostream>
 #include <set>
 
+#include "comm/comm_options.hpp"
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
+#include "data/data_options.hpp"
 #include "data/dataset.hpp"
 #include "data/tokenizer.hpp"
 #include "eval/evaluation_texts.hpp"
-#include "eval/protocol.hpp"
 #include "eval/prompt_templates.hpp"
+#include "eval/protocol.hpp"
 #include "eval/report_writer.hpp"
-#include "eval/trained_instances.hpp"
 #include "eval/retrieval.hpp"
+#include "eval/trained_instances.hpp"
 #include "eval/volume_embedder.hpp"
 #include "eval/zero_shot_evaluation.hpp"
-#include "comm/comm_options.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/parse_triple.hpp"
-#include "data/data_options.hpp"
 #include "launch/eval_model.hpp"
 #include "launch/runtime.hpp"
 
@@ -90,8 +90,8 @@ std::vector<int64_t> select_volumes(const data::Dataset& dataset, const std::str
   if (out.empty()) {
     std::string splits;
     for (const auto& s : seen) splits += (splits.empty() ? "" : ", ") + s;
-    throw UsageError("--split " + split + ": no volume of " + dataset.dir().string() + " is in it (splits: " +
-                     splits + ", or all)");
+    throw UsageError("--split " + split + ": no volume of " + dataset.dir().string() + " is in it (splits: " + splits +
+                     ", or all)");
   }
   return out;
 }
@@ -103,11 +103,13 @@ std::filesystem::path eval_vocab(const EvalOptions& o, const Config& config, con
     if (!std::filesystem::is_regular_file(o.vocab)) throw UsageError("--vocab: no such file '" + o.vocab + "'");
     return o.vocab;
   }
-  if (config.text.vocab.empty() && std::filesystem::is_regular_file(std::filesystem::path(config.data.dir) / "dataset.json")) {
+  if (config.text.vocab.empty() &&
+      std::filesystem::is_regular_file(std::filesystem::path(config.data.dir) / "dataset.json")) {
     try {
       return vocab_path(config, data::Dataset::open(config.data.dir, {false}));
     } catch (const Error& e) {
-      spdlog::warn("eval: the training dataset's vocabulary is not usable ({}); using the evaluated dataset's", e.what());
+      spdlog::warn("eval: the training dataset's vocabulary is not usable ({}); using the evaluated dataset's",
+                   e.what());
     }
   }
   return vocab_path(config, dataset);
@@ -174,9 +176,10 @@ void run_eval(const EvalOptions& o) {
     EvalModel model = load_eval_model(source, tokenizer.vocab_size(), runtime.device());
     auto comm = make_communicator(runtime.device(), comm_options(config.comm));
     embed.device = runtime.device();
-    spdlog::info("eval: {} volumes of split '{}' from {} on {} rank(s), protocol {}, {} template families, window {}x{}x{}",
-                 indices.size(), o.split, dataset.dir().string(), comm->size(), protocol.name, families.size(),
-                 embed.window[0], embed.window[1], embed.window[2]);
+    spdlog::info(
+        "eval: {} volumes of split '{}' from {} on {} rank(s), protocol {}, {} template families, window {}x{}x{}",
+        indices.size(), o.split, dataset.dir().string(), comm->size(), protocol.name, families.size(), embed.window[0],
+        embed.window[1], embed.window[2]);
     eval::EvaluationInputs in;
     in.images = eval::embed_volumes(dataset, indices, model.encode_image, embed, *comm);
     if (comm->rank() == 0) {
@@ -193,31 +196,31 @@ void run_eval(const EvalOptions& o) {
       // Every distinct report text: retrieval's candidates; the similarity analysis takes the first ones.
       const std::vector<std::string> texts = eval::collect_report_texts(dataset, indices, in);
       in.similarity_texts = o.similarity_texts;
-      const torch::Tensor te = eval::embed_texts(texts, tokenizer, config.text.max_length, model.encode_text, runtime.device());
+      const torch::Tensor te =
+          eval::embed_texts(texts, tokenizer, config.text.max_length, model.encode_text, runtime.device());
       in.text_dim = te.numel() ? te.size(1) : 0;
       in.text_embeddings.assign(te.data_ptr<float>(), te.data_ptr<float>() + te.numel());
 
-      nlohmann::ordered_json run = {
-          {"weights", model.weights.string()},
-          {"run_dir", model.run_dir.string()},
-          {"config", model.config_file.string()},
-          {"dataset", dataset.dir().string()},
-          {"split", o.split},
-          {"volumes", indices.size()},
-          {"protocol", protocol.name},
-          {"templates", o.templates},
-          {"window", embed.window},
-          {"min_inside", o.min_inside},
-          {"tau", model.tau},
-          {"vocab", vocab_file.string()},
-          {"bootstrap_resamples", o.bootstrap},
-          {"bootstrap_seed", o.seed},
-          {"threshold_folds", o.threshold_folds},
-          {"ranks", comm->size()},
-          {"cagcl_version", CAGCL_VERSION}};
-      const auto trained = model.run_dir.empty()
-                               ? std::map<std::string, int64_t>{}
-                               : eval::trained_instances(model.run_dir / "metrics.jsonl", checkpoint_step(model.weights));
+      nlohmann::ordered_json run = {{"weights", model.weights.string()},
+                                    {"run_dir", model.run_dir.string()},
+                                    {"config", model.config_file.string()},
+                                    {"dataset", dataset.dir().string()},
+                                    {"split", o.split},
+                                    {"volumes", indices.size()},
+                                    {"protocol", protocol.name},
+                                    {"templates", o.templates},
+                                    {"window", embed.window},
+                                    {"min_inside", o.min_inside},
+                                    {"tau", model.tau},
+                                    {"vocab", vocab_file.string()},
+                                    {"bootstrap_resamples", o.bootstrap},
+                                    {"bootstrap_seed", o.seed},
+                                    {"threshold_folds", o.threshold_folds},
+                                    {"ranks", comm->size()},
+                                    {"cagcl_version", CAGCL_VERSION}};
+      const auto trained = model.run_dir.empty() ? std::map<std::string, int64_t>{}
+                                                 : eval::trained_instances(model.run_dir / "metrics.jsonl",
+                                                                           checkpoint_step(model.weights));
       if (!trained.empty()) run["trained_instances"] = trained;
       const eval::EvalReport report = eval::evaluate_zero_shot(in, run);
       eval::ReportOptions ro;
@@ -230,16 +233,17 @@ void run_eval(const EvalOptions& o) {
       for (size_t f = 0; f < rb.families.size(); ++f)
         std::cout << "  " << rb.families[f] << ": " << pct(rb.macro_auc[f]) << "\n";
       std::cout << "template SD: " << pct(rb.sd_macro_auc) << "\n";
-      std::cout << "collapse index: " << (std::isfinite(report.similarity.collapse_index)
-                                              ? fmt::format("{:.3f}", report.similarity.collapse_index)
-                                              : std::string("n/a"))
+      std::cout << "collapse index: "
+                << (std::isfinite(report.similarity.collapse_index)
+                        ? fmt::format("{:.3f}", report.similarity.collapse_index)
+                        : std::string("n/a"))
                 << "\n";
       print_retrieval(report.retrieval);
       print_trained_instances(trained, manifest.anatomies);
       for (const auto& a : report.anatomies)
         if (a.absent + a.partial > 0)
-          std::cout << "  " << a.anatomy << ": " << a.absent << " absent, " << a.partial
-                    << " dropped (less than " << o.min_inside * 100 << " % in its window): scored 0\n";
+          std::cout << "  " << a.anatomy << ": " << a.absent << " absent, " << a.partial << " dropped (less than "
+                    << o.min_inside * 100 << " % in its window): scored 0\n";
       std::cout << "report: " << std::filesystem::absolute(files.html).string() << "\n";
       if (!files.plots_made) std::cout << "  (no plots: " << files.plot_error << ")\n";
     }
@@ -252,8 +256,9 @@ void run_eval(const EvalOptions& o) {
 
 Command add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
-  auto* cmd = app.add_subcommand("eval", "zero-shot abnormality detection: metrics, prompt robustness, text "
-                                         "collapse, report (docs/evaluation.md)");
+  auto* cmd = app.add_subcommand("eval",
+                                 "zero-shot abnormality detection: metrics, prompt robustness, text "
+                                 "collapse, report (docs/evaluation.md)");
   cmd->add_option("--run", o->source.run, "run directory: its latest good checkpoint");
   cmd->add_option("--checkpoint", o->source.checkpoint,
                   "checkpoint step directory, or a model .safetensors file (cagcl export)");
@@ -267,8 +272,9 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "report directory (report.json, report.html, CSVs, plots/)");
   cmd->add_option("--split", o->split, "dataset split to evaluate, or all")->capture_default_str();
   cmd->add_option("--limit", o->limit, "evaluate only the first N volumes of the split (0 = all)");
-  cmd->add_option("--vocab", o->vocab, "WordPiece vocab.txt the model was trained with (default: text.vocab, "
-                                       "else the training dataset's)");
+  cmd->add_option("--vocab", o->vocab,
+                  "WordPiece vocab.txt the model was trained with (default: text.vocab, "
+                  "else the training dataset's)");
   cmd->add_option("--window", o->window, "evaluation window DxHxW around each anatomy (default: data.crop)");
   cmd->add_option("--min-inside", o->min_inside, "drop an anatomy with less than this fraction inside its window")
       ->capture_default_str();

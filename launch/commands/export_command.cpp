@@ -22,8 +22,7 @@ void run_export(const ExportOptions& o) {
   const auto summary = model::export_model(resolve_model_weights(o.checkpoint), o.out, o.bert_only);
   spdlog::info("export: read {}", summary.source);
   std::cout << "wrote " << o.out << ": " << summary.tensors << " tensors, " << summary.bytes << " bytes"
-            << (summary.metadata.count("config_hash") ? ", config " + summary.metadata.at("config_hash") : "")
-            << '\n';
+            << (summary.metadata.count("config_hash") ? ", config " + summary.metadata.at("config_hash") : "") << '\n';
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 #include "common/error.hpp"
 #include "common/progress.hpp"
 #include "data/dataset.hpp"
-#include "data/volume_transforms.hpp"
 #include "data/schema.hpp"
+#include "data/volume_transforms.hpp"
 #include "launch/commands/command.hpp"
 
 namespace cagcl {
@@ -28,11 +28,11 @@ struct InspectOptions {
 
 // Running sums for one anatomy over the inspected volumes.
 struct AnatomyStats {
-  int64_t present = 0;     // volumes where the anatomy has at least one voxel
-  int64_t intact = 0;      // ... and none on a face of the volume: the volume cuts it nowhere
-  int64_t normal = 0;      // volumes whose report has no sentence about it
-  double voxels = 0;       // total voxels
-  double volume_ml = 0;    // total volume
+  int64_t present = 0;   // volumes where the anatomy has at least one voxel
+  int64_t intact = 0;    // ... and none on a face of the volume: the volume cuts it nowhere
+  int64_t normal = 0;    // volumes whose report has no sentence about it
+  double voxels = 0;     // total voxels
+  double volume_ml = 0;  // total volume
   double hu_sum = 0, hu_sq = 0;
 };
 
@@ -97,9 +97,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
   int64_t multi = 0, mixed = 0;
   for (const auto& [patient, n] : s.scans_per_patient) multi += n > 1 ? 1 : 0;
   for (const auto& [patient, splits] : s.patient_splits) mixed += splits.size() > 1 ? 1 : 0;
-  j["patients"] = {{"count", s.scans_per_patient.size()},
-                   {"with_multiple_scans", multi},
-                   {"in_more_than_one_split", mixed}};
+  j["patients"] = {
+      {"count", s.scans_per_patient.size()}, {"with_multiple_scans", multi}, {"in_more_than_one_split", mixed}};
   j["shape"] = {{"min", s.min_shape}, {"max", s.max_shape}};
   j["spacing_mm"] = {{"min", s.min_spacing}, {"max", s.max_spacing}};
   j["anatomies"] = s.anatomies;
@@ -114,14 +113,13 @@ nlohmann::ordered_json to_json(const Summary& s) {
     const auto& st = s.anatomy[a];
     const double n = st.voxels > 0 ? st.voxels : 1;
     const double mean = st.hu_sum / n;
-    anat[s.anatomies[a]] = {
-        {"normal_fraction", s.samples ? double(st.normal) / s.samples : 0.0},
-        {"present_fraction", s.voxel_samples ? double(st.present) / s.voxel_samples : 0.0},
-        {"intact_fraction", s.voxel_samples ? double(st.intact) / s.voxel_samples : 0.0},
-        {"mean_voxels", s.voxel_samples ? st.voxels / s.voxel_samples : 0.0},
-        {"mean_volume_ml", s.voxel_samples ? st.volume_ml / s.voxel_samples : 0.0},
-        {"hu_mean", mean},
-        {"hu_std", std::sqrt(std::max(0.0, st.hu_sq / n - mean * mean))}};
+    anat[s.anatomies[a]] = {{"normal_fraction", s.samples ? double(st.normal) / s.samples : 0.0},
+                            {"present_fraction", s.voxel_samples ? double(st.present) / s.voxel_samples : 0.0},
+                            {"intact_fraction", s.voxel_samples ? double(st.intact) / s.voxel_samples : 0.0},
+                            {"mean_voxels", s.voxel_samples ? st.voxels / s.voxel_samples : 0.0},
+                            {"mean_volume_ml", s.voxel_samples ? st.volume_ml / s.voxel_samples : 0.0},
+                            {"hu_mean", mean},
+                            {"hu_std", std::sqrt(std::max(0.0, st.hu_sq / n - mean * mean))}};
   }
   return j;
 }
@@ -183,7 +181,8 @@ nlohmann::ordered_json inspect_dataset(const std::filesystem::path& dir, const I
   j["generator"] = m.generator;
   nlohmann::ordered_json shards = nlohmann::ordered_json::array();
   for (const auto& e : m.shards)
-    shards.push_back({{"file", e.file}, {"samples", e.num_samples}, {"first_index", e.first_index}, {"bytes", e.bytes}});
+    shards.push_back(
+        {{"file", e.file}, {"samples", e.num_samples}, {"first_index", e.first_index}, {"bytes", e.bytes}});
   j["shards"] = shards;
   std::vector<const data::ShardReader*> readers;
   for (const auto& r : dataset.shards()) readers.push_back(&r);

@@ -108,8 +108,8 @@ void run_synth(const SynthOptions& o) {
 
   // Scans render independently (each from its own seed), so threads render a window ahead while this
   // thread appends them in index order: the files are identical whatever the thread count.
-  spdlog::info("synth: {} volumes of {} in {} shard(s), seed {}, {} compression, {} thread(s) -> {}", o.volumes,
-               o.size, o.shards, o.seed, data::to_string(layout.compression), threads, o.out);
+  spdlog::info("synth: {} volumes of {} in {} shard(s), seed {}, {} compression, {} thread(s) -> {}", o.volumes, o.size,
+               o.shards, o.seed, data::to_string(layout.compression), threads, o.out);
   // The WordPiece vocabulary of exactly this corpus (data/vocab_builder.hpp), gathered while appending.
   data::VocabBuilder vocab(layout.anatomies, layout.labels);
   ProgressMeter progress("synth", o.volumes);
@@ -148,10 +148,11 @@ Command add_synth_command(CLI::App& app) {
                   "fraction of patients in the held-out test split (taken from the non-valid patients)")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "render threads; 0 = one per core")->capture_default_str();
-  cmd->add_option("--format", o->format,
-                  "shards: a dataset (dataset.json + HDF5 shards); ct-rate: the phantoms in CT-RATE's raw layout "
-                  "(nii.gz volumes, TotalSegmentator masks, CSVs) for `cagcl convert ct-rate`; rad-chestct: in Rad-ChestCT's "
-                  "layout (.npz volumes, label CSVs, TotalSegmentator masks) for `cagcl convert rad-chestct`")
+  cmd->add_option(
+         "--format", o->format,
+         "shards: a dataset (dataset.json + HDF5 shards); ct-rate: the phantoms in CT-RATE's raw layout "
+         "(nii.gz volumes, TotalSegmentator masks, CSVs) for `cagcl convert ct-rate`; rad-chestct: in Rad-ChestCT's "
+         "layout (.npz volumes, label CSVs, TotalSegmentator masks) for `cagcl convert rad-chestct`")
       ->capture_default_str();
   return {cmd, [o] { run_synth(*o); }};
 }

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <memory>
 
+#include "comm/comm_options.hpp"
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
-#include "comm/comm_options.hpp"
+#include "config/config.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/synth.hpp"
-#include "config/config.hpp"
 #include "launch/runtime.hpp"
 #include "launch/training_assembly.hpp"
 #include "trainer/stop_signal.hpp"
@@ -46,7 +46,8 @@ std::string run_name_of(const std::string& config_source) {
 void synthesize_if_missing(const Config& config, const std::filesystem::path& dir, Communicator& comm) {
   if (std::filesystem::exists(dir / "dataset.json")) return;
   if (comm.rank() == 0) {
-    spdlog::info("demo: no dataset in {}; synthesising {} phantoms first (synth.* keys)", dir.string(), config.synth.volumes);
+    spdlog::info("demo: no dataset in {}; synthesising {} phantoms first (synth.* keys)", dir.string(),
+                 config.synth.volumes);
     SynthOptions s;
     s.out = dir.string();
     s.volumes = config.synth.volumes;
@@ -64,7 +65,8 @@ void synthesize_if_missing(const Config& config, const std::filesystem::path& di
 int run_train(const TrainCommandOptions& o) {
   std::vector<std::string> overrides = o.overrides;
   if (o.steps < 0) throw UsageError("--steps " + std::to_string(o.steps) + ": must be >= 1");
-  if (o.stop_after_steps < 0) throw UsageError("--stop-after-steps " + std::to_string(o.stop_after_steps) + ": must be >= 1");
+  if (o.stop_after_steps < 0)
+    throw UsageError("--stop-after-steps " + std::to_string(o.stop_after_steps) + ": must be >= 1");
   if (o.metrics_port < -1 || o.metrics_port > 65535)
     throw UsageError("--metrics-port " + std::to_string(o.metrics_port) + ": must be in [0, 65535]");
   if (o.metrics_port >= 0) overrides.push_back("monitoring.port_base=" + std::to_string(o.metrics_port));
@@ -84,7 +86,8 @@ int run_train(const TrainCommandOptions& o) {
     trainer::TrainerOptions options;
     options.config = config;
     options.data_dir = config.data.dir;
-    options.run_dir = o.out.empty() ? std::filesystem::path("runs") / run_name_of(o.config) : std::filesystem::path(o.out);
+    options.run_dir =
+        o.out.empty() ? std::filesystem::path("runs") / run_name_of(o.config) : std::filesystem::path(o.out);
     options.resume = o.demo ? "auto" : o.resume;  // running the demo again continues (or reports) its run
     options.stop_after_steps = o.stop_after_steps;
     options.requeue = o.requeue;
@@ -105,8 +108,8 @@ int run_train(const TrainCommandOptions& o) {
       if (!std::isnan(result.validation_loss))
         std::cout << "validation loss: " << result.validation_loss << " (step " << result.step << ")\n";
       if (!result.losses.empty())
-        std::cout << "train loss: " << result.first_loss << " at the first step of this invocation, " << result.last_loss
-                  << " at step " << result.step << "\n";
+        std::cout << "train loss: " << result.first_loss << " at the first step of this invocation, "
+                  << result.last_loss << " at step " << result.step << "\n";
       if (!result.checkpoint.empty()) std::cout << "checkpoint: " << result.checkpoint << "\n";
       std::cout.flush();
       if (!result.finished)
@@ -132,14 +135,18 @@ Command add_train_command(CLI::App& app) {
       "(`small` preset, synthetic data written first when missing, run dir runs/small, resumed when it exists)");
   add_config_options(*cmd, o->config, o->overrides);
   cmd->add_option("--data", o->data, "dataset directory (default: the config's data.dir)");
-  cmd->add_option("--out", o->out, "run directory: config.yaml, checkpoints/, metrics.jsonl (default: runs/<config name>)");
-  cmd->add_option("--resume", o->resume,
-                  "auto: continue from the run's newest good checkpoint (none: start fresh); or a run or step directory");
+  cmd->add_option("--out", o->out,
+                  "run directory: config.yaml, checkpoints/, metrics.jsonl (default: runs/<config name>)");
+  cmd->add_option(
+      "--resume", o->resume,
+      "auto: continue from the run's newest good checkpoint (none: start fresh); or a run or step directory");
   cmd->add_option("--steps", o->steps, "schedule length in optimizer steps (overrides train.steps)");
   cmd->add_option("--stop-after-steps", o->stop_after_steps,
                   "end this invocation after K steps with a checkpoint and exit code 5, as a stop signal would");
-  cmd->add_option("--checkpoint-every", o->checkpoint_every, "steps between checkpoints (overrides train.checkpoint_every)");
-  cmd->add_option("--metrics-port", o->metrics_port, "Prometheus metrics port of local rank 0 (local rank r: P + r; sets monitoring.port_base); 0 = off");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "steps between checkpoints (overrides train.checkpoint_every)");
+  cmd->add_option("--metrics-port", o->metrics_port,
+                  "Prometheus metrics port of local rank 0 (local rank r: P + r; sets monitoring.port_base); 0 = off");
   cmd->add_flag("--requeue", o->requeue,
                 "on SIGUSR1/SIGTERM: checkpoint, then run `scontrol requeue $SLURM_JOB_ID` (rank 0) and exit 5");
   cmd->add_flag("--background-checkpoints", o->background_checkpoints,

@@ -41,7 +41,8 @@ torch::Tensor on_device(const DeviceBuffer& buffer, int64_t n) {
 }
 
 void upload(const DeviceBuffer& buffer, const std::vector<float>& values) {
-  ASSERT_EQ(cudaMemcpy(buffer.get(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(buffer.get(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice),
+            cudaSuccess);
 }
 
 std::vector<float> download(const DeviceBuffer& buffer, size_t n) {
@@ -51,9 +52,9 @@ std::vector<float> download(const DeviceBuffer& buffer, size_t n) {
   return values;
 }
 
-#define CAGCL_SKIP_WITHOUT_GPU()                                                                  \
-  if (cuda_device_count() == 0)                                                                   \
-  GTEST_SKIP() << "no CUDA GPU visible: cudaGetDeviceCount reports 0 devices (or no driver); "    \
+#define CAGCL_SKIP_WITHOUT_GPU()                                                               \
+  if (cuda_device_count() == 0)                                                                \
+  GTEST_SKIP() << "no CUDA GPU visible: cudaGetDeviceCount reports 0 devices (or no driver); " \
                   "the NCCL backend is compiled and linked but cannot run here"
 
 TEST(NcclCommunicator, OneRankCollectivesOnTheGpu) {

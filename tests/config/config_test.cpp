@@ -35,9 +35,7 @@ TEST(Config, PresetsTinySmallBaseExistAndValidate) {
   for (const auto& name : preset_names()) EXPECT_NO_THROW(load_config(name)) << name;
 }
 
-TEST(Config, BuiltInDefaultsAreTheSmallPreset) {
-  EXPECT_EQ(to_yaml(Config{}), to_yaml(load_config("small")));
-}
+TEST(Config, BuiltInDefaultsAreTheSmallPreset) { EXPECT_EQ(to_yaml(Config{}), to_yaml(load_config("small"))); }
 
 TEST(Config, EveryPresetSetsEveryKey) {
   // A preset that forgot a key would silently inherit the built-in default: presets must be complete.
@@ -77,27 +75,35 @@ TEST(Config, UnknownKeyIsAnErrorNamingTheKeyPath) {
 }
 
 TEST(Config, BadValuesAreErrorsNamingTheKeyPath) {
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.batch_size=0"}); }).find("'train.batch_size'"), std::string::npos);
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.batch_size=2.5"}); }).find("expected an integer"), std::string::npos);
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.zero1=yes please"}); }).find("'train.zero1'"), std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.batch_size=0"}); }).find("'train.batch_size'"),
+            std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.batch_size=2.5"}); }).find("expected an integer"),
+            std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.zero1=yes please"}); }).find("'train.zero1'"),
+            std::string::npos);
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"data.crop=[1,2]"}); }).find("exactly 3"), std::string::npos);
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.precision=fp8"}); }).find("one of: fp32, bf16"), std::string::npos);
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"augment.p_keep=1.5"}); }).find("'augment.p_keep'"), std::string::npos);
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.lr"}); }).find("expected key.path=value"), std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.precision=fp8"}); }).find("one of: fp32, bf16"),
+            std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"augment.p_keep=1.5"}); }).find("'augment.p_keep'"),
+            std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"train.lr"}); }).find("expected key.path=value"),
+            std::string::npos);
 }
 
 // A failure timeout so large that a deadline computed from it overflows would make every collective fail at once.
 TEST(Config, AFailureTimeoutBeyondAWeekIsRefusedNamingTheKey) {
   for (const char* value : {"1e300", "1e12", "604801"})
-    EXPECT_NE(usage_error_of([&] { load_config("tiny", {std::string("comm.failure_timeout_s=") + value}); })
-                  .find("'comm.failure_timeout_s'"),
+    EXPECT_NE(usage_error_of([&] {
+                load_config("tiny", {std::string("comm.failure_timeout_s=") + value});
+              }).find("'comm.failure_timeout_s'"),
               std::string::npos)
         << value;
   EXPECT_NO_THROW(load_config("tiny", {"comm.failure_timeout_s=604800"}));
 }
 
 TEST(Config, CrossFieldChecksNameTheKey) {
-  EXPECT_NE(usage_error_of([] { load_config("tiny", {"data.crop=[30,64,64]"}); }).find("'data.crop'"), std::string::npos);
+  EXPECT_NE(usage_error_of([] { load_config("tiny", {"data.crop=[30,64,64]"}); }).find("'data.crop'"),
+            std::string::npos);
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"vision.return_layers=[3]"}); }).find("'vision.return_layers'"),
             std::string::npos);
   EXPECT_NE(usage_error_of([] { load_config("tiny", {"vision.heads=3"}); }).find("'vision.width'"), std::string::npos);

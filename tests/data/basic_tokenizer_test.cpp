@@ -26,12 +26,17 @@ TEST(BasicTokenizer, AsciiPunctuationIncludesSymbolsAsInBert) {
   EXPECT_EQ(basic_tokenize("a+b=$5 <x> ^y` |z~"),
             (Words{"a", "+", "b", "=", "$", "5", "<", "x", ">", "^", "y", "`", "|", "z", "~"}));
   // ...but non-ASCII symbols (category S*) are not: "5°" and "±2" stay whole words.
-  EXPECT_EQ(basic_tokenize("5\xc2\xb0 \xc2\xb1" "2"), (Words{"5\xc2\xb0", "\xc2\xb1" "2"}));
+  EXPECT_EQ(basic_tokenize("5\xc2\xb0 \xc2\xb1"
+                           "2"),
+            (Words{"5\xc2\xb0",
+                   "\xc2\xb1"
+                   "2"}));
 }
 
 TEST(BasicTokenizer, UnicodePunctuation) {
   // ‘ ’ “ ” – — … « » ¿ are category P*.
-  EXPECT_EQ(basic_tokenize("\xe2\x80\x98x\xe2\x80\x99 1\xe2\x80\x93" "2\xe2\x80\x94y\xe2\x80\xa6 \xc2\xabz\xc2\xbb\xc2\xbf"),
+  EXPECT_EQ(basic_tokenize("\xe2\x80\x98x\xe2\x80\x99 1\xe2\x80\x93"
+                           "2\xe2\x80\x94y\xe2\x80\xa6 \xc2\xabz\xc2\xbb\xc2\xbf"),
             (Words{"‘", "x", "’", "1", "–", "2", "—", "y", "…", "«", "z", "»", "¿"}));
 }
 
@@ -54,28 +59,28 @@ TEST(BasicTokenizer, AccentStrippingOfLatin1AndLatinExtendedA) {
 
 TEST(BasicTokenizer, LowerCaseAndStripTablesCoverLatin1AndExtendedA) {
   // Spot checks against Python's unicodedata (lower(), then NFD without Mn).
-  EXPECT_EQ(lower_then_strip(0xC0), "a");      // À
-  EXPECT_EQ(lower_then_strip(0xC6), "æ");      // Æ
-  EXPECT_EQ(lower_then_strip(0xC7), "c");      // Ç
-  EXPECT_EQ(lower_then_strip(0xD7), "×");      // × is not a letter
-  EXPECT_EQ(lower_then_strip(0xDE), "þ");      // Þ
-  EXPECT_EQ(lower_then_strip(0xDF), "ß");      // ß has no single-character lower case change
-  EXPECT_EQ(lower_then_strip(0xFF), "y");      // ÿ
-  EXPECT_EQ(lower_then_strip(0x178), "y");     // Ÿ -> ÿ -> y
-  EXPECT_EQ(lower_then_strip(0x10E), "d");     // Ď
-  EXPECT_EQ(lower_then_strip(0x110), "đ");     // Đ
-  EXPECT_EQ(lower_then_strip(0x131), "ı");     // dotless i
-  EXPECT_EQ(lower_then_strip(0x139), "l");     // Ĺ (odd capital)
-  EXPECT_EQ(lower_then_strip(0x141), "ł");     // Ł
-  EXPECT_EQ(lower_then_strip(0x147), "n");     // Ň
-  EXPECT_EQ(lower_then_strip(0x14A), "ŋ");     // Ŋ
-  EXPECT_EQ(lower_then_strip(0x150), "o");     // Ő
-  EXPECT_EQ(lower_then_strip(0x152), "œ");     // Œ
-  EXPECT_EQ(lower_then_strip(0x160), "s");     // Š
-  EXPECT_EQ(lower_then_strip(0x17D), "z");     // Ž
-  EXPECT_EQ(lower_then_strip(0x17F), "ſ");     // long s
-  EXPECT_EQ(lower_then_strip(0x394), "δ");     // Greek Δ
-  EXPECT_EQ(lower_then_strip(0x416), "ж");     // Cyrillic Ж
+  EXPECT_EQ(lower_then_strip(0xC0), "a");   // À
+  EXPECT_EQ(lower_then_strip(0xC6), "æ");   // Æ
+  EXPECT_EQ(lower_then_strip(0xC7), "c");   // Ç
+  EXPECT_EQ(lower_then_strip(0xD7), "×");   // × is not a letter
+  EXPECT_EQ(lower_then_strip(0xDE), "þ");   // Þ
+  EXPECT_EQ(lower_then_strip(0xDF), "ß");   // ß has no single-character lower case change
+  EXPECT_EQ(lower_then_strip(0xFF), "y");   // ÿ
+  EXPECT_EQ(lower_then_strip(0x178), "y");  // Ÿ -> ÿ -> y
+  EXPECT_EQ(lower_then_strip(0x10E), "d");  // Ď
+  EXPECT_EQ(lower_then_strip(0x110), "đ");  // Đ
+  EXPECT_EQ(lower_then_strip(0x131), "ı");  // dotless i
+  EXPECT_EQ(lower_then_strip(0x139), "l");  // Ĺ (odd capital)
+  EXPECT_EQ(lower_then_strip(0x141), "ł");  // Ł
+  EXPECT_EQ(lower_then_strip(0x147), "n");  // Ň
+  EXPECT_EQ(lower_then_strip(0x14A), "ŋ");  // Ŋ
+  EXPECT_EQ(lower_then_strip(0x150), "o");  // Ő
+  EXPECT_EQ(lower_then_strip(0x152), "œ");  // Œ
+  EXPECT_EQ(lower_then_strip(0x160), "s");  // Š
+  EXPECT_EQ(lower_then_strip(0x17D), "z");  // Ž
+  EXPECT_EQ(lower_then_strip(0x17F), "ſ");  // long s
+  EXPECT_EQ(lower_then_strip(0x394), "δ");  // Greek Δ
+  EXPECT_EQ(lower_then_strip(0x416), "ж");  // Cyrillic Ж
   // Every letter of the two blocks ends as one ASCII letter or as one non-ASCII letter of its own.
   for (char32_t cp = 0xC0; cp <= 0x17F; ++cp) {
     const std::string s = lower_then_strip(cp);
@@ -95,17 +100,23 @@ TEST(BasicTokenizer, GreekCyrillicAndFullwidthLettersFollowPython) {
   EXPECT_EQ(basic_tokenize("ЙОД Ёж"), (Words{"иод", "еж"}));
   EXPECT_EQ(basic_tokenize("ＣＴ"), (Words{"ｃｔ"}));
   // U+2E2F (vertical tilde) is a letter modifier, not punctuation; U+302A is a nonspacing tone mark.
-  EXPECT_EQ(basic_tokenize("a\xe2\xb8\xaf" "b c\xe3\x80\xaa" "d"), (Words{"a\xe2\xb8\xaf" "b", "cd"}));
+  EXPECT_EQ(basic_tokenize("a\xe2\xb8\xaf"
+                           "b c\xe3\x80\xaa"
+                           "d"),
+            (Words{"a\xe2\xb8\xaf"
+                   "b",
+                   "cd"}));
   // The Greek question mark's NFD is ';'.
   EXPECT_EQ(basic_tokenize("a\xcd\xbe"), (Words{"a", ";"}));
 }
 
 TEST(BasicTokenizer, Utf8DecodingIsRobust) {
-  EXPECT_EQ(unicode::decode_utf8("a\xc3\xa9\xe2\x80\x94\xf0\x9f\x98\x80"), (std::u32string{U'a', 0xE9, 0x2014, 0x1F600}));
+  EXPECT_EQ(unicode::decode_utf8("a\xc3\xa9\xe2\x80\x94\xf0\x9f\x98\x80"),
+            (std::u32string{U'a', 0xE9, 0x2014, 0x1F600}));
   EXPECT_EQ(unicode::decode_utf8("\xff"), std::u32string(1, unicode::kReplacement));
   EXPECT_EQ(unicode::decode_utf8("\xe2\x80"), std::u32string(2, unicode::kReplacement));
-  EXPECT_EQ(unicode::decode_utf8("\xc0\xaf"), std::u32string(2, unicode::kReplacement));   // over-long
-  EXPECT_EQ(unicode::decode_utf8("\xed\xa0\x80"), std::u32string(3, unicode::kReplacement));  // surrogate
+  EXPECT_EQ(unicode::decode_utf8("\xc0\xaf"), std::u32string(2, unicode::kReplacement));          // over-long
+  EXPECT_EQ(unicode::decode_utf8("\xed\xa0\x80"), std::u32string(3, unicode::kReplacement));      // surrogate
   EXPECT_EQ(unicode::decode_utf8("\xf4\x90\x80\x80"), std::u32string(4, unicode::kReplacement));  // > U+10FFFF
   const std::string round = "Ångström — 肺 😀";
   EXPECT_EQ(unicode::encode_utf8(unicode::decode_utf8(round)), round);
@@ -113,7 +124,11 @@ TEST(BasicTokenizer, Utf8DecodingIsRobust) {
 
 TEST(BasicTokenizer, SeparatorsAndInvisibleCharacters) {
   // U+2028 splits (Python's str.split), U+200B and the BOM (Cf) vanish, U+3000 is whitespace.
-  EXPECT_EQ(basic_tokenize("a\xe2\x80\xa8" "b\xe2\x80\x8b" "c\xef\xbb\xbf" "d\xe3\x80\x80" "e"),
+  EXPECT_EQ(basic_tokenize("a\xe2\x80\xa8"
+                           "b\xe2\x80\x8b"
+                           "c\xef\xbb\xbf"
+                           "d\xe3\x80\x80"
+                           "e"),
             (Words{"a", "bcd", "e"}));
 }
 

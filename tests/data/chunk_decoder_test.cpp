@@ -86,7 +86,8 @@ TEST(ChunkDecoder, UnknownPipelineFallsBackToH5Dread) {
     const hsize_t chunk[3] = {16, 16, 16};
     H5Pset_chunk(dcpl, 3, chunk);
     H5Pset_nbit(dcpl);
-    h5::Handle a(H5Dcreate2(f, "samples/000000/anatomy", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
+    h5::Handle a(H5Dcreate2(f, "samples/000000/anatomy", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                 H5Dclose);
     ASSERT_GE(H5Dwrite(a, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, expected.anatomy.data()), 0);
     h5::Handle a_dcpl(H5Dget_create_plist(a), H5Pclose);
     EXPECT_FALSE(read_pipeline(a_dcpl).supported);

@@ -4,9 +4,9 @@
 
 #include "../data/storage_test_util.hpp"
 #include "common/error.hpp"
+#include "data/data_options.hpp"
 #include "data/dataset_writer.hpp"
 #include "data/vocab_builder.hpp"
-#include "data/data_options.hpp"
 
 namespace cagcl {
 namespace {

@@ -74,8 +74,7 @@ TEST(Dataset, ChecksumMismatchAgainstManifestIsNamed) {
   std::string bytes = testing::read_bytes(shard);
   bytes[bytes.size() - 3] ^= 1;
   std::ofstream(shard, std::ios::binary | std::ios::trunc) << bytes;
-  expect_error<DataError>([&] { Dataset::open(dir.path()); },
-                          {shard.string(), "dataset.json", "shards[1].sha256"});
+  expect_error<DataError>([&] { Dataset::open(dir.path()); }, {shard.string(), "dataset.json", "shards[1].sha256"});
   EXPECT_NO_THROW(Dataset::open(dir.path(), {/*verify_checksums=*/false}));
 }
 

@@ -73,13 +73,15 @@ void expect_rows_carry_their_own_text(const Dataset& dataset, const Tokenizer& t
         const auto row = static_cast<int64_t>(r), k = static_cast<int64_t>(a);
         // Un-augmented, the text is exactly the shard's; augmented, it is the augmentation of the shard's
         // text keyed by this sample's index and epoch (data/text_augmentation.hpp).
-        const std::string expected = augment ? training_text(stored, a, anatomies[a], augmentation, 7, b.epoch, b.indices[r])
-                                             : eval_text(stored, a, anatomies[a]);
+        const std::string expected =
+            augment ? training_text(stored, a, anatomies[a], augmentation, 7, b.epoch, b.indices[r])
+                    : eval_text(stored, a, anatomies[a]);
         const auto encoded = tokenizer.encode_padded(expected, L);
         const auto ids = b.token_ids[row][k];
         for (int64_t i = 0; i < L; ++i)
           ASSERT_EQ(ids[i].item<int64_t>(), encoded.ids[static_cast<size_t>(i)])
-              << stored.name << " " << anatomies[a] << " token " << i << " (workers " << workers << ", rank " << rank << ")";
+              << stored.name << " " << anatomies[a] << " token " << i << " (workers " << workers << ", rank " << rank
+              << ")";
         EXPECT_EQ(b.text_id[row][k].item<int64_t>(), static_cast<int64_t>(stored.text_id[a]));
         EXPECT_EQ(b.normal[row][k].item<bool>(), stored.normal[a] != 0);
       }

@@ -30,7 +30,8 @@ Sample memory_sample(int64_t index) {
   s.shape = {10, 14, 12};
   s.volume.resize(static_cast<size_t>(s.voxels()));
   s.anatomy.assign(s.volume.size(), 0);
-  for (size_t i = 0; i < s.volume.size(); ++i) s.volume[i] = static_cast<int16_t>((i * 31 + static_cast<size_t>(index) * 7) % 1400) - 1100;
+  for (size_t i = 0; i < s.volume.size(); ++i)
+    s.volume[i] = static_cast<int16_t>((i * 31 + static_cast<size_t>(index) * 7) % 1400) - 1100;
   for (int64_t z = 3; z < 7; ++z) s.anatomy[static_cast<size_t>((z * 14 + 6) * 12 + 5)] = 1;
   return s;
 }

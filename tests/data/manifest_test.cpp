@@ -16,8 +16,8 @@ Manifest good_manifest() {
   m.labels = ct_rate_labels();
   m.compression = "lz4";
   for (int i = 0; i < 3; ++i) {
-    m.shards.push_back({"shard-0000" + std::to_string(i) + ".h5", 5 + i, i == 0 ? 0 : (i == 1 ? 5 : 11), 1000u,
-                        std::string(64, 'a')});
+    m.shards.push_back(
+        {"shard-0000" + std::to_string(i) + ".h5", 5 + i, i == 0 ? 0 : (i == 1 ? 5 : 11), 1000u, std::string(64, 'a')});
   }
   m.generator = {{"command", "cagcl synth"}, {"seed", 7}};
   return m;

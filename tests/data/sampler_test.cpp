@@ -65,8 +65,8 @@ TEST(Sampler, RanksAreDisjointAndCoverTheEpochForW1To4) {
     int64_t position = 0;
     const auto seen = run_ranks(n, w, b, position, n / g);
     std::set<int64_t> unique(seen.begin(), seen.end());
-    EXPECT_EQ(unique.size(), seen.size()) << "W=" << w;           // no sample twice
-    EXPECT_EQ(static_cast<int64_t>(seen.size()), (n / g) * g);    // only the short tail is dropped
+    EXPECT_EQ(unique.size(), seen.size()) << "W=" << w;         // no sample twice
+    EXPECT_EQ(static_cast<int64_t>(seen.size()), (n / g) * g);  // only the short tail is dropped
     EXPECT_GT(static_cast<int64_t>(seen.size()), n - g);
     // The next batch is the first of epoch 1.
     Sampler s(opts(n, w, 0, b));
@@ -98,7 +98,8 @@ TEST(Sampler, ResumeWithSameWorldSizeContinuesIdentically) {
 
 TEST(Sampler, ResumeWithAnotherWorldSizeNeitherRepeatsNorSkips) {
   const int64_t n = 50;
-  for (auto [w1, b1, w2, b2] : std::vector<std::array<int64_t, 4>>{{2, 3, 3, 3}, {4, 2, 1, 8}, {3, 2, 2, 3}, {1, 5, 4, 1}}) {
+  for (auto [w1, b1, w2, b2] :
+       std::vector<std::array<int64_t, 4>>{{2, 3, 3, 3}, {4, 2, 1, 8}, {3, 2, 2, 3}, {1, 5, 4, 1}}) {
     int64_t p = 0;
     auto seen = run_ranks(n, w1, b1, p, 3);
     const int64_t g2 = w2 * b2;
@@ -106,8 +107,8 @@ TEST(Sampler, ResumeWithAnotherWorldSizeNeitherRepeatsNorSkips) {
     const auto rest = run_ranks(n, w2, b2, p, remaining_steps);
     seen.insert(seen.end(), rest.begin(), rest.end());
     std::set<int64_t> unique(seen.begin(), seen.end());
-    EXPECT_EQ(unique.size(), seen.size());                  // nothing repeated within the epoch
-    EXPECT_GT(static_cast<int64_t>(seen.size()), n - g2);   // only the new W*b's short tail is dropped
+    EXPECT_EQ(unique.size(), seen.size());                 // nothing repeated within the epoch
+    EXPECT_GT(static_cast<int64_t>(seen.size()), n - g2);  // only the new W*b's short tail is dropped
     // The union is exactly the epoch's permutation up to the dropped tail, in order.
     const auto order = Sampler(opts(n, 1, 0, 1)).epoch_order(0);
     // Rank-major within each global batch is the global order: the union is the permutation's prefix.

@@ -9,10 +9,10 @@
 namespace cagcl::data {
 namespace {
 
-using testing::expect_error;
-using testing::make_sample;
 using testing::chunk_location;
+using testing::expect_error;
 using testing::flip_byte;
+using testing::make_sample;
 using testing::TempDir;
 
 class ShardCorruption : public ::testing::Test {
@@ -69,8 +69,7 @@ TEST_F(ShardCorruption, MissingMemberIsNamed) {
 TEST_F(ShardCorruption, WrongDtypeIsNamedWithBothTypes) {
   replace_with("/samples/000000/volume", H5T_IEEE_F32LE, {8, 12, 10});
   ShardReader r(path_);
-  expect_error<DataError>([&] { r.read(0); },
-                          {file_, "member 'samples/000000/volume': expected int16, found float32"});
+  expect_error<DataError>([&] { r.read(0); }, {file_, "member 'samples/000000/volume': expected int16, found float32"});
 }
 
 TEST_F(ShardCorruption, WrongShapeIsNamed) {

@@ -87,8 +87,8 @@ TEST(ShardIo, WritesNoObjectTimestamps) {
   // Byte equality above could hold by luck within one second; the timestamps themselves must be absent.
   TempDir dir;
   ShardReader r(write_shard(dir / "s.h5", 1));
-  for (const char* member : {"/", "/samples", "/samples/000000", "/samples/000000/volume",
-                             "/samples/000000/sentences"}) {
+  for (const char* member :
+       {"/", "/samples", "/samples/000000", "/samples/000000/volume", "/samples/000000/sentences"}) {
     H5O_info_t info{};
     ASSERT_GE(H5Oget_info_by_name2(r.file_handle(), member, &info, H5O_INFO_TIME, H5P_DEFAULT), 0) << member;
     EXPECT_EQ(info.ctime, 0) << member;
@@ -152,8 +152,7 @@ TEST(ShardWriterValidation, RejectsSamplesThatDoNotFitTheLayout) {
   expect_error<UsageError>([&] { w.append(bad([](Sample& s) { s.anatomy[5] = 4; })); }, {file, "'anatomy'"});
   expect_error<UsageError>([&] { w.append(bad([](Sample& s) { s.normal[0] = 1; })); }, {file, "'normal[0]'"});
   expect_error<UsageError>([&] { w.append(bad([](Sample& s) { s.shape[1] = 0; })); }, {file, "'shape'"});
-  expect_error<UsageError>([&] { w.append(bad([](Sample& s) { s.conclusion.pop_back(); })); },
-                           {file, "'conclusion'"});
+  expect_error<UsageError>([&] { w.append(bad([](Sample& s) { s.conclusion.pop_back(); })); }, {file, "'conclusion'"});
   w.append(make_sample(0));  // the writer is still usable after rejecting samples
   EXPECT_EQ(w.finish(), 1);
 }

@@ -3,12 +3,12 @@
 // field-by-field sample comparison.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "data/hdf5.hpp"

@@ -42,7 +42,8 @@ TEST(TextAugmentation, NoAugmentationGivesTheCanonicalText) {
   AugmentOptions off;
   off.p_aug = 0.0;
   for (int64_t epoch = 0; epoch < 20; ++epoch) {
-    EXPECT_EQ(training_text(s, 0, "lung", off, 42, epoch, 3), canonical_text("lung", s.conclusion[0], s.description[0]));
+    EXPECT_EQ(training_text(s, 0, "lung", off, 42, epoch, 3),
+              canonical_text("lung", s.conclusion[0], s.description[0]));
   }
   EXPECT_EQ(eval_text(s, 0, "lung"), "C0. C1. C2. D0. D1. D2. D3. D4. D5. D6.");
   // Augmenting with nothing to do (keep all, no shuffle) is also the identity.

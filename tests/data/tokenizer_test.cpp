@@ -18,11 +18,11 @@ using Pieces = std::vector<std::string>;
 // ids 0..4 are the specials, as in BERT's own vocab (where [PAD] = 0).
 const std::vector<std::string>& test_vocab() {
   static const std::vector<std::string> vocab = {
-      "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",                 // 0-4
-      "pleural", "effusion", ".", ",", "-", "3", "5", "mm",          // 5-12
-      "peri", "##b", "##bron", "##chial", "bronchial", "cafe",      // 13-18
-      "naive", "un", "##aff", "##able", "a", "##a", "the", "lung",  // 19-26
-      "—", "“", "”", "(", ")", "##ø"};                              // 27-32
+      "[PAD]",   "[UNK]",    "[CLS]",  "[SEP]",   "[MASK]",                            // 0-4
+      "pleural", "effusion", ".",      ",",       "-",         "3",    "5",   "mm",    // 5-12
+      "peri",    "##b",      "##bron", "##chial", "bronchial", "cafe",                 // 13-18
+      "naive",   "un",       "##aff",  "##able",  "a",         "##a",  "the", "lung",  // 19-26
+      "—",       "“",        "”",      "(",       ")",         "##ø"};                 // 27-32
   return vocab;
 }
 
@@ -115,25 +115,27 @@ TEST(Tokenizer, WordsOverOneHundredCharactersAreUnk) {
 
 TEST(Tokenizer, UnicodePunctuationIsSplitToo) {
   // HF: ['“', 'lung', '”', '—', 'effusion']
-  EXPECT_EQ(tokenizer().tokenize("\xe2\x80\x9clung\xe2\x80\x9d\xe2\x80\x94" "effusion"),
+  EXPECT_EQ(tokenizer().tokenize("\xe2\x80\x9clung\xe2\x80\x9d\xe2\x80\x94"
+                                 "effusion"),
             (Pieces{"“", "lung", "”", "—", "effusion"}));
 }
 
 TEST(Tokenizer, WhitespaceAndControlCharactersAreCleaned) {
   // Tabs, newlines and no-break spaces separate words; NUL, other controls and zero-width spaces vanish.
-  EXPECT_EQ(tokenizer().tokenize("\tthe\nlung\xc2\xa0" "effusion\r"), (Pieces{"the", "lung", "effusion"}));
+  EXPECT_EQ(tokenizer().tokenize("\tthe\nlung\xc2\xa0"
+                                 "effusion\r"),
+            (Pieces{"the", "lung", "effusion"}));
   const std::string with_nul = std::string("lu\x01ng\xe2\x80\x8b") + std::string(1, '\0') + ".";
-  EXPECT_EQ(tokenizer().tokenize(with_nul),
-            (Pieces{"lung", "."}));
+  EXPECT_EQ(tokenizer().tokenize(with_nul), (Pieces{"lung", "."}));
 }
 
 TEST(Tokenizer, InvalidUtf8NeverThrowsAndIsDropped) {
   // Each invalid byte decodes to U+FFFD, which BERT's cleaning removes (as HF does after decoding with
   // errors="replace").
   EXPECT_EQ(tokenizer().tokenize("lu\xffng"), (Pieces{"lung"}));
-  EXPECT_EQ(tokenizer().tokenize("lung\xe2\x80"), (Pieces{"lung"}));          // truncated sequence
-  EXPECT_EQ(tokenizer().tokenize("\xc0\xaflung"), (Pieces{"lung"}));          // over-long '/'
-  EXPECT_EQ(tokenizer().tokenize("lung\xed\xa0\x80"), (Pieces{"lung"}));      // encoded surrogate
+  EXPECT_EQ(tokenizer().tokenize("lung\xe2\x80"), (Pieces{"lung"}));      // truncated sequence
+  EXPECT_EQ(tokenizer().tokenize("\xc0\xaflung"), (Pieces{"lung"}));      // over-long '/'
+  EXPECT_EQ(tokenizer().tokenize("lung\xed\xa0\x80"), (Pieces{"lung"}));  // encoded surrogate
   EXPECT_EQ(tokenizer().tokenize("\x80\x80\xbf lung \xf8\x88\x80\x80\x80"), (Pieces{"lung"}));
   // Every single byte value alone, and a long random byte string, must not crash.
   for (int b = 0; b < 256; ++b) (void)tokenizer().encode(std::string(1, static_cast<char>(b)), 8);

@@ -43,13 +43,14 @@ TEST(VolumeTransforms, CropFlipWindowMapsVoxelsAndPads) {
   const Shape3 shape{2, 3, 4};
   std::vector<int16_t> vol(24);
   std::vector<uint8_t> lab(24);
-  for (size_t i = 0; i < 24; ++i) vol[i] = static_cast<int16_t>(-1000 + 100 * static_cast<int>(i)), lab[i] = static_cast<uint8_t>(i % 3);
+  for (size_t i = 0; i < 24; ++i)
+    vol[i] = static_cast<int16_t>(-1000 + 100 * static_cast<int>(i)), lab[i] = static_cast<uint8_t>(i % 3);
   // Pad to (4, 3, 4): one padded slice before and after. Crop the whole padded frame, flip W.
   const Shape3 min_shape{4, 3, 4}, crop{4, 3, 4};
   std::vector<float> img(48);
   std::vector<uint8_t> out(48);
-  crop_flip_window(vol.data(), lab.data(), shape, min_shape, CropBox{{0, 0, 0}, crop}, {false, false, true}, -1100,
-                   900, img.data(), out.data());
+  crop_flip_window(vol.data(), lab.data(), shape, min_shape, CropBox{{0, 0, 0}, crop}, {false, false, true}, -1100, 900,
+                   img.data(), out.data());
   const float pad = (kPadHu + 1100) / 2000.0f;
   EXPECT_FLOAT_EQ(img[at(crop, 0, 1, 1)], pad);
   EXPECT_EQ(out[at(crop, 3, 2, 3)], 0);
@@ -71,7 +72,8 @@ TEST(VolumeTransforms, CropFlipWindowMatchesANaiveReference) {
   const Shape3 shape{5, 7, 6}, min_shape{7, 8, 9}, crop{4, 5, 6};
   std::vector<int16_t> vol(5 * 7 * 6);
   std::vector<uint8_t> lab(vol.size());
-  for (size_t i = 0; i < vol.size(); ++i) vol[i] = static_cast<int16_t>(i * 13 % 1500 - 1150), lab[i] = static_cast<uint8_t>(i % 5);
+  for (size_t i = 0; i < vol.size(); ++i)
+    vol[i] = static_cast<int16_t>(i * 13 % 1500 - 1150), lab[i] = static_cast<uint8_t>(i % 5);
   const Shape3 padded = padded_shape(shape, min_shape), off = pad_offset(shape, min_shape);
   EXPECT_EQ(padded, (Shape3{7, 8, 9}));
   EXPECT_EQ(off, (Shape3{1, 0, 1}));

@@ -11,7 +11,7 @@ TEST(AnatomyWindow, SmallOrganIsPresentLongOrganIsDroppedMissingOrganIsAbsent) {
   std::vector<uint8_t> map(4 * 6 * 6, 0);
   const auto at = [&](int z, int y, int x) -> uint8_t& { return map[(z * 6 + y) * 6 + x]; };
   at(1, 1, 1) = at(1, 1, 2) = at(1, 2, 1) = at(1, 2, 2) = 1;  // fits any window around it
-  for (int z = 0; z < 4; ++z) at(z, 4, 4) = 2;                 // 4 slices long, window 2: half inside
+  for (int z = 0; z < 4; ++z) at(z, 4, 4) = 2;                // 4 slices long, window 2: half inside
   const auto w = anatomy_windows(map.data(), shape, window, 3, 0.9);
   ASSERT_EQ(w.size(), 3u);
   EXPECT_EQ(w[0].status, AnatomyStatus::present);

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "data/tokenizer.hpp"
 #include "config/config.hpp"
+#include "data/tokenizer.hpp"
 #include "model/cagcl_model.hpp"
 #include "model/safetensors.hpp"
 #include "tests/data/storage_test_util.hpp"
@@ -79,7 +79,8 @@ void expect_retrieval_fractions(const nlohmann::json& report) {
   const bool any = r["anatomies_in_mean"].get<int>() > 0;
   for (const char* direction : {"image_to_report", "report_to_image"}) {
     ASSERT_EQ(r["mean"][direction].size(), 3u);
-    for (const auto& [k, v] : r["mean"][direction].items()) fraction(v, !any, std::string("mean ") + direction + " " + k);
+    for (const auto& [k, v] : r["mean"][direction].items())
+      fraction(v, !any, std::string("mean ") + direction + " " + k);
   }
 }
 
@@ -160,16 +161,18 @@ TEST_F(EvalCommandTest, Radchest14OnCtRateStyleDataMergesCalcification) {
 TEST_F(EvalCommandTest, Radchest14OnAConvertedRadChestCtDatasetScoresItsFourteenLabels) {
   // The Rad-ChestCT path end to end: raw layout -> convert (with the masks) -> evaluate its test split.
   const std::string raw = (dir_ / "rad").string();
-  const auto synth = run(cagcl() + " synth --format rad-chestct --out '" + raw + "' --volumes 6 --size 32x64x64 --seed 5");
+  const auto synth =
+      run(cagcl() + " synth --format rad-chestct --out '" + raw + "' --volumes 6 --size 32x64x64 --seed 5");
   ASSERT_EQ(synth.exit_code, 0) << synth.out;
   const auto convert = run(cagcl() + " convert rad-chestct --root '" + raw + "/volumes' --masks '" + raw +
                            "/totalsegmentator' --source-spacing 10,5.625,5.625 --spacing 10,5.625,5.625 --out '" +
                            (dir_ / "rad-data").string() + "'");
   ASSERT_EQ(convert.exit_code, 0) << convert.out;
-  const auto r = run(cagcl() + " eval --checkpoint '" + (dir_ / "model.safetensors").string() +
-                     "' --config tiny --vocab '" + (dir_ / "data" / "vocab.txt").string() + "' --data '" + (dir_ / "rad-data").string() +
-                     "' --split all --protocol radchest14 --templates fvlm --bootstrap 40 --no-plots --threads 1 --out '" +
-                     (dir_ / "rad-eval").string() + "'");
+  const auto r =
+      run(cagcl() + " eval --checkpoint '" + (dir_ / "model.safetensors").string() + "' --config tiny --vocab '" +
+          (dir_ / "data" / "vocab.txt").string() + "' --data '" + (dir_ / "rad-data").string() +
+          "' --split all --protocol radchest14 --templates fvlm --bootstrap 40 --no-plots --threads 1 --out '" +
+          (dir_ / "rad-eval").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(read(dir_ / "rad-eval" / "report.json"));
   EXPECT_EQ(j["volumes"], 6);

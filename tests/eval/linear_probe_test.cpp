@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "common/error.hpp"
@@ -60,7 +60,8 @@ TEST(LinearProbe, UsesOnlyVolumesWhereTheFindingsAnatomyIsPresent) {
       for (int a = 0; a < 4; ++a) {
         const bool absent = a == 2 && i % 5 == 0;
         e.status.push_back(static_cast<uint8_t>(absent ? AnatomyStatus::absent : AnatomyStatus::present));
-        for (int d = 0; d < 3; ++d) e.v.push_back(static_cast<float>((d == 0 ? (i % 2 ? 1.0 : -1.0) : 0.0) + 0.3 * normal(rng)));
+        for (int d = 0; d < 3; ++d)
+          e.v.push_back(static_cast<float>((d == 0 ? (i % 2 ? 1.0 : -1.0) : 0.0) + 0.3 * normal(rng)));
       }
     }
     return e;

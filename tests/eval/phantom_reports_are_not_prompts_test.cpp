@@ -1,6 +1,7 @@
 // Zero-shot stays zero-shot: no sentence the phantom generator writes (per-anatomy texts, the normal template,
 // the whole-report Findings and Impression) is a prompt of a built-in template family or of the held-out
-// families in configs/prompts_heldout.yaml, after lower-casing and whitespace normalisation. A report that said "Not cardiomegaly." would teach the model the test's prompts.
+// families in configs/prompts_heldout.yaml, after lower-casing and whitespace normalisation. A report that said "Not
+// cardiomegaly." would teach the model the test's prompts.
 #include <gtest/gtest.h>
 
 #include <cctype>

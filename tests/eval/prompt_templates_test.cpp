@@ -15,7 +15,8 @@ using data::testing::TempDir;
 TEST(PromptTemplates, SubstitutesLabelLowerCaseLabelAndAnatomy) {
   EXPECT_EQ(fill_template("{X}.", "Lung nodule", "lung"), "Lung nodule.");
   EXPECT_EQ(fill_template("Not {X}.", "Lung nodule", "lung"), "Not Lung nodule.");
-  EXPECT_EQ(fill_template("There is {x} in the {anatomy}.", "Lung nodule", "lung"), "There is lung nodule in the lung.");
+  EXPECT_EQ(fill_template("There is {x} in the {anatomy}.", "Lung nodule", "lung"),
+            "There is lung nodule in the lung.");
   EXPECT_EQ(fill_template("{x} {x}", "Hiatal Hernia", "esophagus"), "hiatal hernia hiatal hernia");
 }
 
@@ -72,7 +73,8 @@ TEST(PromptTemplates, BadTemplateFilesAreErrorsNamingFileAndEntry) {
     }
   };
   expect_error(write("families: []\n"), "families");
-  expect_error(write("families:\n  - name: a\n    positive: \"{X}\"\n"), "families[0]: missing string field 'negative'");
+  expect_error(write("families:\n  - name: a\n    positive: \"{X}\"\n"),
+               "families[0]: missing string field 'negative'");
   expect_error(write("families:\n  - {name: a, positive: \"{X}\", negative: \"no {Y}\"}\n"), "{Y}");
   expect_error(write("families:\n  - {name: a, positive: \"{X}\", negative: \"no {X}\"}\n"
                      "  - {name: a, positive: \"{x}\", negative: \"no {x}\"}\n"),

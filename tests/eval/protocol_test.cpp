@@ -83,8 +83,8 @@ TEST(ZeroShot, AbsentOrDroppedAnatomyScoresZeroAndCalcificationIsMerged) {
   images.v.assign(2 * 4 * 2, 0.f);
   for (int n = 0; n < 2; ++n)
     for (int a = 0; a < 4; ++a) images.v[(n * 4 + a) * 2] = 1.f;  // every embedding (1, 0)
-  images.status = {0, 0, 0, 0,   // volume 0: all present
-                   1, 2, 0, 0};  // volume 1: lung absent, heart dropped
+  images.status = {0, 0, 0, 0,                                    // volume 0: all present
+                   1, 2, 0, 0};                                   // volume 1: lung absent, heart dropped
   images.labels.assign(2, std::vector<uint8_t>(columns.size(), 0));
   images.labels[1][std::find(columns.begin(), columns.end(), "Arterial wall calcification") - columns.begin()] = 1;
   PromptEmbeddings prompts;
@@ -93,8 +93,8 @@ TEST(ZeroShot, AbsentOrDroppedAnatomyScoresZeroAndCalcificationIsMerged) {
     prompts.positive.insert(prompts.positive.end(), {1.f, 0.f});  // every finding "present": score sigmoid(1/tau)
     prompts.negative.insert(prompts.negative.end(), {0.f, 1.f});
   }
-  const ScoreTable table = score_protocol(p, kAnatomies, images, prompts, 1.0,
-                                          truth_columns(p, columns, kAnatomies, "d"));
+  const ScoreTable table =
+      score_protocol(p, kAnatomies, images, prompts, 1.0, truth_columns(p, columns, kAnatomies, "d"));
   const double s = 1.0 / (1.0 + std::exp(-1.0));
   EXPECT_NEAR(table[0].score[0], s, 1e-12);  // Emphysema, lung present
   EXPECT_EQ(table[0].score[1], 0.0);         // lung absent

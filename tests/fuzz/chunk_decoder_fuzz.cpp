@@ -86,9 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t filter_mask = data[1];
   const size_t decoded = (size_t{data[2]} | size_t{data[3]} << 8 | size_t{data[4]} << 16) & 0xFFFFF;
   try {
-    const std::vector<uint8_t> out = cagcl::data::decode_chunk(pipeline, filter_mask,
-                                                               std::vector<uint8_t>(data + 5, data + size), decoded,
-                                                               "fuzz: member 'm'");
+    const std::vector<uint8_t> out = cagcl::data::decode_chunk(
+        pipeline, filter_mask, std::vector<uint8_t>(data + 5, data + size), decoded, "fuzz: member 'm'");
     if (out.size() != decoded) std::abort();  // decode_chunk promises exactly decoded_bytes
   } catch (const cagcl::Error&) {
   }

@@ -15,9 +15,9 @@ namespace {
 const cagcl::data::Tokenizer& tokenizer() {
   // Specials, whole words, "##" continuations, punctuation and a CJK ideograph, so that every branch of the
   // greedy longest match is reachable.
-  static const cagcl::data::Tokenizer t({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "lung", "##s", "##ing",
-                                         "a", "b", "##a", "##b", "##ab", "e", "##e", ".", ",", "-", "ct", "\xE4\xB8\xAD",
-                                         "\xCE\xB1", "", "i"});
+  static const cagcl::data::Tokenizer t({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",       "the",      "lung", "##s",
+                                         "##ing", "a",     "b",     "##a",   "##b",          "##ab",     "e",    "##e",
+                                         ".",     ",",     "-",     "ct",    "\xE4\xB8\xAD", "\xCE\xB1", "",     "i"});
   return t;
 }
 

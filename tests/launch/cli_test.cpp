@@ -1,6 +1,7 @@
 // End-to-end checks of the `cagcl` executable: the sub-commands a user types, their output and exit codes.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -10,7 +11,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 
 #include "data/schema.hpp"
 
@@ -23,7 +23,8 @@ using Result = test_support::CommandResult;  // out: stdout, or stdout+stderr wh
 
 // Runs the built `cagcl` with arguments that the tests control (no user strings reach the shell).
 Result run_cagcl(const std::string& args, bool merge_stderr = false) {
-  return test_support::run_shell(std::string("'") + CAGCL_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null"));
+  return test_support::run_shell(std::string("'") + CAGCL_BINARY + "' " + args +
+                                 (merge_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 class CliTest : public ::testing::Test {
@@ -154,7 +155,8 @@ TEST_F(CliTest, SynthWritesAVocabThatCoversItsReports) {
   std::ifstream manifest(dir_ / "d" / "dataset.json");
   const auto j = nlohmann::json::parse(manifest);
   EXPECT_EQ(j["generator"]["vocab"], "vocab.txt");
-  const std::string input = file("in.txt", "Lung shows no significant abnormalities.\nThere is no Pleural effusion in the lung.\n");
+  const std::string input =
+      file("in.txt", "Lung shows no significant abnormalities.\nThere is no Pleural effusion in the lung.\n");
   const Result r = run_cagcl("tokenize --vocab '" + data + "/vocab.txt' < " + input);
   ASSERT_EQ(r.exit_code, 0);
   // 2 lines, [CLS]=2 ... [SEP]=3, no [UNK]=1: every word of these is in the synthetic vocabulary.

@@ -2,14 +2,14 @@
 // --skip-bad and its summary, a rerun, and a run under mpirun with 2 ranks.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "data/dataset.hpp"
 
@@ -28,12 +28,11 @@ std::string quoted_cagcl() { return std::string("'") + CAGCL_BINARY + "'"; }
 class ConvertCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cagcl_convert_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("cagcl_convert_" + std::to_string(::getpid()) + "_" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format ct-rate --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
-                          "--valid-fraction 0.34 --seed 3");
+    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format ct-rate --out '" + raw() +
+                                            "' --volumes 5 --size 32x48x48 " + "--valid-fraction 0.34 --seed 3");
     ASSERT_EQ(synth.exit_code, 0) << synth.out;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -58,7 +57,8 @@ TEST_F(ConvertCommand, ConvertsTheSynthesisedCtRateLayoutAndRerunsAsANoOp) {
 }
 
 TEST_F(ConvertCommand, LimitConvertsTheFirstVolumes) {
-  const Outcome r = run_convert_shell(quoted_cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" + raw() + "/anatomy_sentences.json'");
+  const Outcome r = run_convert_shell(quoted_cagcl() + convert_args("out") + " --limit 2 --anatomy-sentences '" +
+                                      raw() + "/anatomy_sentences.json'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(data::Dataset::open(dir_ / "out").size(), 2);
 }
@@ -100,7 +100,8 @@ TEST_F(ConvertCommand, TwoRanksUnderMpirunGiveTheSameSamplesAsOne) {
   if (run_convert_shell("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
   const Outcome one = run_convert_shell(quoted_cagcl() + convert_args("one"));
   ASSERT_EQ(one.exit_code, 0) << one.out;
-  const Outcome two = run_convert_shell("mpirun --allow-run-as-root --oversubscribe -np 2 " + quoted_cagcl() + convert_args("two"));
+  const Outcome two =
+      run_convert_shell("mpirun --allow-run-as-root --oversubscribe -np 2 " + quoted_cagcl() + convert_args("two"));
   ASSERT_EQ(two.exit_code, 0) << two.out;
   const auto a = data::Dataset::open(dir_ / "one");
   const auto b = data::Dataset::open(dir_ / "two");
@@ -121,25 +122,25 @@ TEST_F(ConvertCommand, TwoRanksUnderMpirunGiveTheSameSamplesAsOne) {
 class ConvertRadChestCtCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cagcl_convert_rad_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("cagcl_convert_rad_" + std::to_string(::getpid()) + "_" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format rad-chestct --out '" + raw() + "' --volumes 5 --size 32x48x48 " +
-                              "--valid-fraction 0.5 --seed 3");
+    const Outcome synth = run_convert_shell(quoted_cagcl() + " synth --format rad-chestct --out '" + raw() +
+                                            "' --volumes 5 --size 32x48x48 " + "--valid-fraction 0.5 --seed 3");
     ASSERT_EQ(synth.exit_code, 0) << synth.out;
     // synth says which --source-spacing its volumes need.
     const std::string hint = "convert them with --source-spacing ";
     const size_t at = synth.out.find(hint);
     ASSERT_NE(at, std::string::npos) << synth.out;
-    source_spacing_ = synth.out.substr(at + hint.size(), synth.out.find_first_of(" \n", at + hint.size()) - at - hint.size());
+    source_spacing_ =
+        synth.out.substr(at + hint.size(), synth.out.find_first_of(" \n", at + hint.size()) - at - hint.size());
     EXPECT_EQ(source_spacing_, "10,7.5,7.5");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string raw() const { return (dir_ / "raw").string(); }
   std::string convert_args() const {
-    return " convert rad-chestct --root '" + raw() + "/volumes' --source-spacing " + source_spacing_ +
-           " --spacing " + source_spacing_ + " --volumes-per-shard 2 --compression deflate+shuffle";
+    return " convert rad-chestct --root '" + raw() + "/volumes' --source-spacing " + source_spacing_ + " --spacing " +
+           source_spacing_ + " --volumes-per-shard 2 --compression deflate+shuffle";
   }
   std::filesystem::path dir_;
   std::string source_spacing_;
@@ -148,18 +149,20 @@ class ConvertRadChestCtCommand : public ::testing::Test {
 TEST_F(ConvertRadChestCtCommand, ExportsNiftiOnTwoRanksThenConvertsWithMasksIntoAnEvaluationOnlyDataset) {
   if (run_convert_shell("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun not found";
   const std::string mpirun = "mpirun --allow-run-as-root --oversubscribe -np 2 ";
-  const Outcome exported = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
+  const Outcome exported = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --export-nifti '" +
+                                             (dir_ / "nifti").string() + "'");
   ASSERT_EQ(exported.exit_code, 0) << exported.out;
   int files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir_ / "nifti")) files += e.path().extension() == ".gz";
   EXPECT_EQ(files, 5);
-  const Outcome again = run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
+  const Outcome again =
+      run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "nifti").string() + "'");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_NE(again.out.find("wrote 0 volume(s)"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("kept 5 already there"), std::string::npos) << again.out;
 
-  const Outcome converted = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --masks '" + raw() + "/totalsegmentator' --out '" +
-                                (dir_ / "out").string() + "'");
+  const Outcome converted = run_convert_shell(mpirun + quoted_cagcl() + convert_args() + " --masks '" + raw() +
+                                              "/totalsegmentator' --out '" + (dir_ / "out").string() + "'");
   ASSERT_EQ(converted.exit_code, 0) << converted.out;
   EXPECT_NE(converted.out.find("5 of 5 volume(s) converted into 3 shard(s)"), std::string::npos) << converted.out;
   const auto ds = data::Dataset::open(dir_ / "out");
@@ -168,24 +171,27 @@ TEST_F(ConvertRadChestCtCommand, ExportsNiftiOnTwoRanksThenConvertsWithMasksInto
   EXPECT_EQ(ds.manifest().labels.size(), 14u);
 
   // Training on it is refused with the reason; evaluation is what it is for (tests/eval/eval_command_test.cpp).
-  const Outcome train = run_convert_shell(quoted_cagcl() + " train --config tiny --data '" + (dir_ / "out").string() + "' --out '" +
-                            (dir_ / "run").string() + "' --steps 1");
+  const Outcome train = run_convert_shell(quoted_cagcl() + " train --config tiny --data '" + (dir_ / "out").string() +
+                                          "' --out '" + (dir_ / "run").string() + "' --steps 1");
   EXPECT_NE(train.exit_code, 0);
   EXPECT_NE(train.out.find("no report text"), std::string::npos) << train.out;
 }
 
 TEST_F(ConvertRadChestCtCommand, MissingFlagsAndBadSpacingNameTheFlag) {
-  const Outcome no_masks = run_convert_shell(quoted_cagcl() + convert_args() + " --out '" + (dir_ / "out").string() + "'");
+  const Outcome no_masks =
+      run_convert_shell(quoted_cagcl() + convert_args() + " --out '" + (dir_ / "out").string() + "'");
   EXPECT_EQ(no_masks.exit_code, 2);
   EXPECT_NE(no_masks.out.find("--masks"), std::string::npos) << no_masks.out;
-  const Outcome both = run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "n").string() + "' --out '" +
-                           (dir_ / "out").string() + "'");
+  const Outcome both = run_convert_shell(quoted_cagcl() + convert_args() + " --export-nifti '" + (dir_ / "n").string() +
+                                         "' --out '" + (dir_ / "out").string() + "'");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--export-nifti"), std::string::npos) << both.out;
-  const Outcome spacing = run_convert_shell(quoted_cagcl() + convert_args() + " --source-spacing 0,1,1 --export-nifti '" + (dir_ / "n").string() + "'");
+  const Outcome spacing = run_convert_shell(quoted_cagcl() + convert_args() +
+                                            " --source-spacing 0,1,1 --export-nifti '" + (dir_ / "n").string() + "'");
   EXPECT_EQ(spacing.exit_code, 2);
   EXPECT_NE(spacing.out.find("--source-spacing"), std::string::npos) << spacing.out;
-  const Outcome limit = run_convert_shell(quoted_cagcl() + convert_args() + " --limit -1 --export-nifti '" + (dir_ / "n").string() + "'");
+  const Outcome limit =
+      run_convert_shell(quoted_cagcl() + convert_args() + " --limit -1 --export-nifti '" + (dir_ / "n").string() + "'");
   EXPECT_EQ(limit.exit_code, 2);
   EXPECT_NE(limit.out.find("--limit"), std::string::npos) << limit.out;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "n")) << "nothing is written for a bad flag";

@@ -2,13 +2,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-#include <sys/wait.h>
 
 #include "model/safetensors.hpp"
 
@@ -35,11 +35,13 @@ class ExportCommandTest : public ::testing::Test {
 };
 
 TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {
-  model::write_safetensors((dir_ / "step-00000002" / "model.safetensors").string(),
-                           {{"tau_local", torch::full({}, 0.07)}, {"text.bert.embeddings.LayerNorm.bias", torch::ones({4})}},
-                           {{"config_hash", "0123"}});
+  model::write_safetensors(
+      (dir_ / "step-00000002" / "model.safetensors").string(),
+      {{"tau_local", torch::full({}, 0.07)}, {"text.bert.embeddings.LayerNorm.bias", torch::ones({4})}},
+      {{"config_hash", "0123"}});
   const auto out = (dir_ / "exported.safetensors").string();
-  const Result r = run_export_cagcl("export --checkpoint '" + (dir_ / "step-00000002").string() + "' --out '" + out + "'");
+  const Result r =
+      run_export_cagcl("export --checkpoint '" + (dir_ / "step-00000002").string() + "' --out '" + out + "'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::map<std::string, std::string> metadata;
   const auto tensors = model::read_safetensors(out, metadata);
@@ -50,12 +52,13 @@ TEST_F(ExportCommandTest, WritesTheCheckpointsWeightsWithMetadata) {
 
 TEST_F(ExportCommandTest, BadCheckpointIsAnErrorNamingIt) {
   const Result missing = run_export_cagcl("export --checkpoint '" + (dir_ / "nothing").string() + "' --out '" +
-                                   (dir_ / "x.safetensors").string() + "'");
+                                          (dir_ / "x.safetensors").string() + "'");
   EXPECT_EQ(missing.exit_code, 2) << missing.out;
   EXPECT_NE(missing.out.find("nothing"), std::string::npos) << missing.out;
   const auto junk = (dir_ / "junk.safetensors").string();
   std::ofstream(junk) << "not safetensors";
-  const Result bad = run_export_cagcl("export --checkpoint '" + junk + "' --out '" + (dir_ / "x.safetensors").string() + "'");
+  const Result bad =
+      run_export_cagcl("export --checkpoint '" + junk + "' --out '" + (dir_ / "x.safetensors").string() + "'");
   EXPECT_EQ(bad.exit_code, 3) << bad.out;
   EXPECT_NE(bad.out.find("junk.safetensors"), std::string::npos) << bad.out;
   EXPECT_FALSE(fs::exists(dir_ / "x.safetensors"));

@@ -14,7 +14,8 @@ TEST(AnatomyPooling, MembershipEqualsMaxPoolingEachMaskWithThePatch) {
   torch::manual_seed(4);
   const std::array<int64_t, 3> patch{2, 4, 4};
   // Sparse labels so that some tokens hold an anatomy and others do not.
-  const auto labels = (torch::rand({2, 8, 16, 12}) < 0.03).to(torch::kUInt8) * torch::randint(1, 4, {2, 8, 16, 12}).to(torch::kUInt8);
+  const auto labels =
+      (torch::rand({2, 8, 16, 12}) < 0.03).to(torch::kUInt8) * torch::randint(1, 4, {2, 8, 16, 12}).to(torch::kUInt8);
   const auto membership = token_membership(labels, kAnatomies, patch);
   ASSERT_EQ(membership.sizes().vec(), (std::vector<int64_t>{2, kAnatomies, 4 * 4 * 3}));
   for (int64_t k = 1; k <= kAnatomies; ++k) {
@@ -43,9 +44,9 @@ TEST(AnatomyPooling, TokensOutsideTheAnatomyDoNotChangeItsEmbedding) {
   auto shallow = torch::randn({1, 12, kWidth});
   auto deep = torch::randn({1, 12, kWidth});
   auto membership = torch::zeros({1, kAnatomies, 12}, torch::kBool);
-  membership[0][0].slice(0, 0, 4).fill_(true);   // anatomy 0: tokens 0..3
-  membership[0][1].slice(0, 3, 9).fill_(true);   // anatomy 1: tokens 3..8
-  membership[0][2].slice(0, 10, 12).fill_(true); // anatomy 2: tokens 10, 11
+  membership[0][0].slice(0, 0, 4).fill_(true);    // anatomy 0: tokens 0..3
+  membership[0][1].slice(0, 3, 9).fill_(true);    // anatomy 1: tokens 3..8
+  membership[0][2].slice(0, 10, 12).fill_(true);  // anatomy 2: tokens 10, 11
   const auto before = pooling->forward({shallow, deep}, membership);
 
   // Change every token outside anatomy 0, at every depth.
@@ -84,8 +85,8 @@ TEST(AnatomyPooling, ParameterNames) {
   std::set<std::string> names;
   for (const auto& p : pooling->named_parameters()) names.insert(p.key());
   EXPECT_EQ(names, (std::set<std::string>{"queries", "attention.in_proj_weight", "attention.in_proj_bias",
-                                           "attention.out_proj.weight", "attention.out_proj.bias", "norm.weight",
-                                           "norm.bias", "projections.0.weight", "projections.1.weight"}));
+                                          "attention.out_proj.weight", "attention.out_proj.bias", "norm.weight",
+                                          "norm.bias", "projections.0.weight", "projections.1.weight"}));
 }
 
 }  // namespace

@@ -70,14 +70,14 @@ TEST(Bert, ParameterNamesAreHuggingFaces) {
   BertModel bert(c);
   std::set<std::string> names;
   for (const auto& p : bert->named_parameters()) names.insert(p.key());
-  std::set<std::string> expected = {
-      "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
-      "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"};
+  std::set<std::string> expected = {"embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
+                                    "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight",
+                                    "embeddings.LayerNorm.bias"};
   for (int i = 0; i < 2; ++i) {
     const std::string p = "encoder.layer." + std::to_string(i) + ".";
-    for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value",
-                          "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
-                          "output.dense", "output.LayerNorm"}) {
+    for (const char* m :
+         {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"}) {
       expected.insert(p + m + ".weight");
       expected.insert(p + m + ".bias");
     }

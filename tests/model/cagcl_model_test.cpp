@@ -81,9 +81,9 @@ TEST(CagclModel, ParameterNamesUseTheDocumentedPrefixes) {
     EXPECT_TRUE(ok) << n;
     names.insert(n);
   }
-  for (const char* n : {"vision.pos_embed", "pooling.queries", "text.bert.embeddings.word_embeddings.weight",
-                        "text.bert.encoder.layer.0.attention.self.query.weight", "text.projection.weight", "tau_local",
-                        "tau_global"}) {
+  for (const char* n :
+       {"vision.pos_embed", "pooling.queries", "text.bert.embeddings.word_embeddings.weight",
+        "text.bert.encoder.layer.0.attention.self.query.weight", "text.projection.weight", "tau_local", "tau_global"}) {
     EXPECT_TRUE(names.count(n)) << n;
   }
   EXPECT_EQ(model->named_parameters()["text.bert.embeddings.word_embeddings.weight"].size(0), kVocab);

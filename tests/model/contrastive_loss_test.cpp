@@ -34,7 +34,8 @@ LossConfig options(double w_local, double w_global, bool skip = true, const std:
 
 // Instances from plain values (double precision, so loop references compare at 1e-12).
 Instances make(const std::vector<std::vector<double>>& v, const std::vector<std::vector<double>>& t,
-               const std::vector<int64_t>& anatomy, const std::vector<bool>& normal, const std::vector<int64_t>& text_id) {
+               const std::vector<int64_t>& anatomy, const std::vector<bool>& normal,
+               const std::vector<int64_t>& text_id) {
   const int64_t n = static_cast<int64_t>(v.size()), e = n ? static_cast<int64_t>(v[0].size()) : 2;
   auto to_tensor = [&](const std::vector<std::vector<double>>& rows) {
     auto out = torch::zeros({n, e}, torch::kDouble);
@@ -130,8 +131,10 @@ double reference_global(const Plain& p, double tau) {
 Instances mixed_batch(int64_t dim = 5, torch::ScalarType dtype = torch::kDouble) {
   torch::manual_seed(3);
   const int64_t n = 11;
-  auto v = torch::nn::functional::normalize(torch::randn({n, dim}, dtype), torch::nn::functional::NormalizeFuncOptions().dim(1));
-  auto t = torch::nn::functional::normalize(torch::randn({n, dim}, dtype), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  auto v = torch::nn::functional::normalize(torch::randn({n, dim}, dtype),
+                                            torch::nn::functional::NormalizeFuncOptions().dim(1));
+  auto t = torch::nn::functional::normalize(torch::randn({n, dim}, dtype),
+                                            torch::nn::functional::NormalizeFuncOptions().dim(1));
   auto anatomy = torch::tensor({0, 1, 2, 0, 1, 0, 2, 1, 0, 1, 0}, torch::kLong);
   auto normal = torch::tensor({0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0}, torch::kLong).to(torch::kBool);
   auto text_id = torch::tensor({10, 21, 32, 13, 24, 10, 32, 21, 18, 24, 21}, torch::kLong);
@@ -178,7 +181,8 @@ TEST(ContrastiveLoss, LocalAndGlobalLossesMatchThePlainLoopReference) {
   const auto p = plain_of(x);
   for (bool skip : {true, false})
     for (bool mean : {false, true}) {
-      const auto terms = ca_gcl_loss(self(), x, scalar(0.07), scalar(0.2), options(0.7, 1.3, skip, mean ? "mean" : "sum"));
+      const auto terms =
+          ca_gcl_loss(self(), x, scalar(0.07), scalar(0.2), options(0.7, 1.3, skip, mean ? "mean" : "sum"));
       const double local = reference_local(p, 0.07, skip, mean), global = reference_global(p, 0.2);
       EXPECT_NEAR(terms.local.item<double>(), local, 1e-10) << "skip " << skip << " mean " << mean;
       EXPECT_NEAR(terms.global.item<double>(), global, 1e-10);
@@ -194,7 +198,8 @@ TEST(ContrastiveLoss, SkipDropsExactlyTheAnatomiesWithoutAbnormalInstance) {
   const auto keep = torch::nonzero(x.anatomy != 2).squeeze(1);
   const Instances others{x.v.index_select(0, keep), x.t.index_select(0, keep), x.anatomy.index_select(0, keep),
                          x.normal.index_select(0, keep), x.text_id.index_select(0, keep)};
-  EXPECT_NEAR(with_skip, ca_gcl_loss(self(), others, scalar(0.1), scalar(0.1), options(1, 0, false)).local.item<double>(), 1e-12);
+  EXPECT_NEAR(with_skip,
+              ca_gcl_loss(self(), others, scalar(0.1), scalar(0.1), options(1, 0, false)).local.item<double>(), 1e-12);
   const auto p = plain_of(x);
   std::vector<size_t> anatomy2;
   for (size_t i = 0; i < p.anatomy.size(); ++i)
@@ -206,10 +211,13 @@ TEST(ContrastiveLoss, SkipDropsExactlyTheAnatomiesWithoutAbnormalInstance) {
 TEST(ContrastiveLoss, MeanReductionDividesByTheAnatomiesThatTookPart) {
   const auto x = mixed_batch();
   const double sum = ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, true, "sum")).local.item<double>();
-  const double mean = ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, true, "mean")).local.item<double>();
+  const double mean =
+      ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, true, "mean")).local.item<double>();
   EXPECT_NEAR(mean, sum / 2, 1e-12);  // anatomies 0 and 1 take part, 2 is skipped
-  const double sum3 = ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, false, "sum")).local.item<double>();
-  const double mean3 = ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, false, "mean")).local.item<double>();
+  const double sum3 =
+      ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, false, "sum")).local.item<double>();
+  const double mean3 =
+      ca_gcl_loss(self(), x, scalar(0.1), scalar(0.1), options(1, 0, false, "mean")).local.item<double>();
   EXPECT_NEAR(mean3, sum3 / 3, 1e-12);
 }
 
@@ -220,11 +228,13 @@ TEST(ContrastiveLoss, RowWithOnlyItselfAsPositiveIsPlainInfoNce) {
   namespace F = torch::nn::functional;
   const auto v = F::normalize(torch::randn({n, 4}, torch::kDouble), F::NormalizeFuncOptions().dim(1));
   const auto t = F::normalize(torch::randn({n, 4}, torch::kDouble), F::NormalizeFuncOptions().dim(1));
-  const Instances x{v, t, torch::zeros({n}, torch::kLong), torch::zeros({n}, torch::kBool), torch::arange(n, torch::kLong)};
+  const Instances x{v, t, torch::zeros({n}, torch::kLong), torch::zeros({n}, torch::kBool),
+                    torch::arange(n, torch::kLong)};
   const double tau = 0.3;
   const auto logits = v.matmul(t.t()) / tau;
   const auto labels = torch::arange(n, torch::kLong);
-  const double info_nce = 0.5 * (F::cross_entropy(logits, labels) + F::cross_entropy(logits.t(), labels)).item<double>();
+  const double info_nce =
+      0.5 * (F::cross_entropy(logits, labels) + F::cross_entropy(logits.t(), labels)).item<double>();
   const auto terms = ca_gcl_loss(self(), x, scalar(tau), scalar(tau), options(1, 1));
   EXPECT_NEAR(terms.local.item<double>(), info_nce, 1e-12);
   EXPECT_NEAR(terms.global.item<double>(), info_nce, 1e-12);  // one anatomy: the global loss is the same
@@ -253,8 +263,7 @@ TEST(ContrastiveTargets, PositivesFollowTheDefinitionPairByPair) {
   const auto p = plain_of(x);
   const auto y = positive_pairs(x, 0, x);
   for (size_t i = 0; i < p.anatomy.size(); ++i)
-    for (size_t j = 0; j < p.anatomy.size(); ++j)
-      EXPECT_EQ(y[i][j].item<bool>(), positive(p, i, j)) << i << "," << j;
+    for (size_t j = 0; j < p.anatomy.size(); ++j) EXPECT_EQ(y[i][j].item<bool>(), positive(p, i, j)) << i << "," << j;
   // Instances 1 and 10 share text id 21 but lie in different anatomies: a negative.
   EXPECT_FALSE(y[1][10].item<bool>());
   EXPECT_TRUE(y.equal(y.t()));  // symmetric: one target matrix serves both directions
@@ -289,7 +298,8 @@ TEST(ContrastiveLoss, MismatchedInstanceFieldsAreRejectedByName) {
 
 TEST(ContrastiveLoss, NoInstancesGiveZeroLossThatStillBacksPropagate) {
   const auto v = torch::zeros({0, 4}, torch::requires_grad()), t = torch::zeros({0, 4}, torch::requires_grad());
-  const Instances none{v, t, torch::zeros({0}, torch::kLong), torch::zeros({0}, torch::kBool), torch::zeros({0}, torch::kLong)};
+  const Instances none{v, t, torch::zeros({0}, torch::kLong), torch::zeros({0}, torch::kBool),
+                       torch::zeros({0}, torch::kLong)};
   const auto terms = ca_gcl_loss(self(), none, torch::tensor(0.07f), torch::tensor(0.07f), options(1, 1));
   EXPECT_EQ(terms.total.item<float>(), 0.0f);
   terms.total.backward();  // the graph reaches the (empty) embeddings: a rank without instances joins backward
@@ -308,7 +318,8 @@ TEST(ContrastiveLoss, RowsOfSimulatedRanksSumToTheFullLossAndGradient) {
     int64_t offset = 0;
     for (int64_t n : split) {
       total = total + ca_gcl_loss_rows(slice_instances(all, offset, n), offset, all, tau_l, tau_g,
-                                       options(1, 0.5, true, "mean")).total;
+                                       options(1, 0.5, true, "mean"))
+                          .total;
       offset += n;
     }
     total.backward();

@@ -36,7 +36,6 @@ const std::string kGoodHeader =
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-
   std::string write_bytes(const std::string& bytes, const std::string& name = "t.safetensors") {
     const auto path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << bytes;
@@ -87,9 +86,8 @@ TEST_F(SafetensorsTest, WriterProducesTheExactByteLayout) {
   const auto path = (dir_ / "out.safetensors").string();
   write_safetensors(path, tensors, {{"format", "pt"}});
   // Sorted keys everywhere; 141 bytes of JSON + 3 spaces so that the data starts at byte 8 + 144 = 152.
-  const std::string json =
-      R"({"__metadata__":{"format":"pt"},"a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
-      R"("b":{"data_offsets":[8,12],"dtype":"I16","shape":[1,2]}}   )";
+  const std::string json = R"({"__metadata__":{"format":"pt"},"a":{"data_offsets":[0,8],"dtype":"F32","shape":[2]},)"
+                           R"("b":{"data_offsets":[8,12],"dtype":"I16","shape":[1,2]}}   )";
   ASSERT_EQ(json.size(), 144u);
   const std::string expected = std::string("\x90\x00\x00\x00\x00\x00\x00\x00", 8) + json + kDataBytes;
   EXPECT_EQ(read_bytes(path), expected);
@@ -208,21 +206,24 @@ TEST_F(SafetensorsTest, MalformedHeadersAreRejected) {
                                    R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                                    kDataBytes.substr(0, 8)),
                   "names 'a' twice");
-  expect_rejected(file_with_header(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", kDataBytes.substr(0, 4)),
-                  "tensor 'a': shape");
-  expect_rejected(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", kDataBytes.substr(0, 4)),
-                  "end before begin");
+  expect_rejected(
+      file_with_header(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", kDataBytes.substr(0, 4)),
+      "tensor 'a': shape");
+  expect_rejected(
+      file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", kDataBytes.substr(0, 4)),
+      "end before begin");
   expect_rejected(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", kDataBytes.substr(0, 4)),
                   "must be [begin, end]");
-  expect_rejected(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}})",
-                                   kDataBytes.substr(0, 4)),
-                  "unknown field 'x'");
+  expect_rejected(
+      file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}})", kDataBytes.substr(0, 4)),
+      "unknown field 'x'");
   expect_rejected(file_with_header(R"({"__metadata__":{"k":1}})", ""), "__metadata__ 'k' is not a string");
 }
 
 TEST_F(SafetensorsTest, BoolBytesOtherThanZeroOrOneAreRejected) {
-  expect_rejected(file_with_header(R"({"m":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})", std::string("\x01\x02", 2)),
-                  "tensor 'm': BOOL byte 1 is 2");
+  expect_rejected(
+      file_with_header(R"({"m":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}})", std::string("\x01\x02", 2)),
+      "tensor 'm': BOOL byte 1 is 2");
 }
 
 TEST_F(SafetensorsTest, MissingFileIsAnIoErrorNamingIt) {

@@ -57,7 +57,8 @@ TEST_F(WeightImportTest, HuggingFaceBertLoadsWithHeadsIgnored) {
   EXPECT_TRUE(contains(report.ignored, "bert.pooler.dense.weight"));
   EXPECT_TRUE(contains(report.ignored, "bert.embeddings.position_ids"));
   EXPECT_EQ(report.loaded.size(), bert->named_parameters().size());
-  for (const auto& p : bert->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), file.at("bert." + p.key()))) << p.key();
+  for (const auto& p : bert->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), file.at("bert." + p.key()))) << p.key();
 }
 
 TEST_F(WeightImportTest, MissingAndUnexpectedKeysAreReported) {

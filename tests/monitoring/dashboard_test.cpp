@@ -68,10 +68,10 @@ TEST(GrafanaDashboard, CoversTheContractedPanels) {
   std::set<std::string> titles;
   const auto d = dashboard();
   for (const auto& panel : d.at("panels")) titles.insert(panel.at("title").get<std::string>());
-  for (const char* wanted : {"Loss by kind", "Learning rate", "Temperature", "Gradient norm", "Samples/s per rank",
-                             "Samples/s total", "Step time quantiles", "Data-wait and communication share",
-                             "Text-collapse index", "Checkpoint age", "Restarts", "Memory per rank",
-                             "Intact instances by anatomy", "Live zero-shot AUC", "Live retrieval and text collapse"})
+  for (const char* wanted :
+       {"Loss by kind", "Learning rate", "Temperature", "Gradient norm", "Samples/s per rank", "Samples/s total",
+        "Step time quantiles", "Data-wait and communication share", "Text-collapse index", "Checkpoint age", "Restarts",
+        "Memory per rank", "Intact instances by anatomy", "Live zero-shot AUC", "Live retrieval and text collapse"})
     EXPECT_TRUE(titles.count(wanted)) << wanted;
 }
 

@@ -85,7 +85,8 @@ TEST(MetricDefinitions, DashboardQueriesUseDefinedMetricsOnly) {
   const auto names = queryable_names();
   std::string queries;
   for (const auto& panel : dashboard.at("panels"))
-    for (const auto& target : panel.value("targets", nlohmann::json::array())) queries += target.at("expr").get<std::string>() + "\n";
+    for (const auto& target : panel.value("targets", nlohmann::json::array()))
+      queries += target.at("expr").get<std::string>() + "\n";
   for (const auto& variable : dashboard.at("templating").at("list")) queries += variable.value("query", "") + "\n";
   const auto used = cagcl_names_in(queries);
   EXPECT_GT(used.size(), 15u);

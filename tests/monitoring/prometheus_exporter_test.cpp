@@ -39,8 +39,7 @@ TEST(PrometheusExporter, ServesTheLatestReportOnMetrics) {
   const std::string body = test_util::http_get(exporter.port());
   EXPECT_NE(body.find("cagcl_step{rank=\"1\",run=\"exporter-test\"} 42"), std::string::npos) << body;
   EXPECT_NE(body.find("# HELP cagcl_samples_total "), std::string::npos);
-  EXPECT_NE(body.find("cagcl_intact_instances{rank=\"1\",run=\"exporter-test\",anatomy=\"lung\"} 8"),
-            std::string::npos)
+  EXPECT_NE(body.find("cagcl_intact_instances{rank=\"1\",run=\"exporter-test\",anatomy=\"lung\"} 8"), std::string::npos)
       << body;
   EXPECT_NE(body.find("cagcl_intact_instances_total{rank=\"1\",run=\"exporter-test\",anatomy=\"aorta\"} 0"),
             std::string::npos)

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <sys/wait.h>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "common/error.hpp"
 #include "monitoring/metric_definitions.hpp"

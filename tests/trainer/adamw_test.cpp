@@ -24,7 +24,8 @@ TEST(AdamW, MatchesLibTorchAdamWOverSeveralSteps) {
   auto theirs = ours.clone().requires_grad_(true);
   auto m = torch::zeros_like(ours), v = torch::zeros_like(ours);
   AdamWOptions o{0.9, 0.95, 1e-8, 0.1};
-  torch::optim::AdamW reference({theirs}, torch::optim::AdamWOptions(3e-3).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1));
+  torch::optim::AdamW reference({theirs},
+                                torch::optim::AdamWOptions(3e-3).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1));
   for (int64_t step = 1; step <= 5; ++step) {
     const auto grad = torch::randn({5, 7});
     theirs.mutable_grad() = grad.clone();
@@ -46,7 +47,8 @@ TEST(AdamW, ClippingScalesTheGlobalNormDownToTheLimitOnly) {
 }
 
 TEST(StatePartition, RanksOwnEveryElementOfEveryParameterExactlyOnce) {
-  std::vector<torch::Tensor> params = {torch::zeros({10, 3}, torch::requires_grad()), torch::zeros({7}, torch::requires_grad()),
+  std::vector<torch::Tensor> params = {torch::zeros({10, 3}, torch::requires_grad()),
+                                       torch::zeros({7}, torch::requires_grad()),
                                        torch::zeros({5, 5}, torch::requires_grad())};
   // 64-byte buckets (16 floats): parameters straddle buckets' shards and buckets need padding.
   const auto layout = plan_buckets(params, 64, 32);

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 class CheckpointStoreTest : public ::testing::Test {
  protected:
-
   CheckpointSnapshot snapshot(int64_t step) {
     CheckpointSnapshot s;
     s.common.step = step;
@@ -215,7 +214,8 @@ TEST_F(CheckpointStoreTest, PruningDoesNotCountDirectoriesWithoutAManifest) {
 TEST(CheckpointManifest, RejectsFieldsThatDoNotFit) {
   CheckpointManifest m;
   m.world_size = 2;
-  m.files = {{kModelFileName, 0, 10, std::string(64, '0')}, {"opt0", 0, 10, std::string(64, '0')},
+  m.files = {{kModelFileName, 0, 10, std::string(64, '0')},
+             {"opt0", 0, 10, std::string(64, '0')},
              {"opt1", 1, 10, std::string(64, '0')}};
   m.ranks = {{0, "opt0", {}, "", ""}, {1, "opt1", {}, "", ""}};
   EXPECT_NO_THROW(CheckpointManifest::from_json(m.to_json(), "m"));

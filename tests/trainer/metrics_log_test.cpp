@@ -101,8 +101,7 @@ TEST(MetricsLog, StartLineListsTheAnatomies) {
   std::ifstream in(path);
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
-  EXPECT_EQ(nlohmann::json::parse(line).at("anatomies"),
-            (nlohmann::json{"lung", "heart", "esophagus", "aorta"}));
+  EXPECT_EQ(nlohmann::json::parse(line).at("anatomies"), (nlohmann::json{"lung", "heart", "esophagus", "aorta"}));
 }
 
 }  // namespace

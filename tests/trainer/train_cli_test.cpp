@@ -61,15 +61,16 @@ Run wait_for(pid_t pid, const fs::path& log) {
 }
 
 std::vector<std::string> mpirun(int np, std::vector<std::string> args) {
-  std::vector<std::string> argv = {CAGCL_MPIEXEC, "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(np),
-                                   CAGCL_BINARY};
+  std::vector<std::string> argv = {CAGCL_MPIEXEC, "--allow-run-as-root", "--oversubscribe",
+                                   "-np",         std::to_string(np),    CAGCL_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
 
 fs::path work_root() { return fs::path(CAGCL_TEST_WORK_DIR) / "train_cli"; }
 
-Run run_train_cli(const std::vector<std::string>& argv, const std::string& name, const std::vector<std::string>& env = {}) {
+Run run_train_cli(const std::vector<std::string>& argv, const std::string& name,
+                  const std::vector<std::string>& env = {}) {
   const auto log = work_root() / (name + ".log");
   return wait_for(spawn(argv, log, env), log);
 }
@@ -110,7 +111,8 @@ std::string model_sha(const fs::path& run_dir, const std::string& step) {
 }
 
 std::vector<std::string> tiny(const fs::path& out, std::vector<std::string> more = {}) {
-  std::vector<std::string> args = {"train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", out.string()};
+  std::vector<std::string> args = {"train", "--config",  "tiny", "--data", (work_root() / "data").string(),
+                                   "--out", out.string()};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -126,9 +128,9 @@ const fs::path& reference() {
   if (!fs::exists(work_root() / "reference.done")) {
     fs::remove_all(work_root() / "data");
     fs::remove_all(ref);
-    const auto synth = run_train_cli({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes", "16", "--shards",
-                            "2", "--size", "32x64x64", "--seed", "7"},
-                           "synth");
+    const auto synth = run_train_cli({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes",
+                                      "16", "--shards", "2", "--size", "32x64x64", "--seed", "7"},
+                                     "synth");
     EXPECT_EQ(synth.exit_code, 0) << synth.output;
     const auto r = run_train_cli(mpirun(2, tiny(ref)), "reference");
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -212,9 +214,11 @@ void expect_figure(const nlohmann::json& v, double lo, const std::string& where)
 TEST(TrainCli, LiveZeroShotScoringLeavesTheWeightsBitIdentical) {
   reference();  // the shared dataset
   const auto on = fresh("zero_shot_on"), off = fresh("zero_shot_off");
-  const auto r_on = run_train_cli(mpirun(2, tiny(on, {"--steps", "3", "--set", "train.val_zero_shot=true"})), "zero_shot_on");
+  const auto r_on =
+      run_train_cli(mpirun(2, tiny(on, {"--steps", "3", "--set", "train.val_zero_shot=true"})), "zero_shot_on");
   ASSERT_EQ(r_on.exit_code, 0) << r_on.output;
-  const auto r_off = run_train_cli(mpirun(2, tiny(off, {"--steps", "3", "--set", "train.val_zero_shot=false"})), "zero_shot_off");
+  const auto r_off =
+      run_train_cli(mpirun(2, tiny(off, {"--steps", "3", "--set", "train.val_zero_shot=false"})), "zero_shot_off");
   ASSERT_EQ(r_off.exit_code, 0) << r_off.output;
   ASSERT_EQ(latest(on), "step-00000003");
   ASSERT_EQ(latest(off), "step-00000003");
@@ -294,7 +298,8 @@ TEST(TrainCli, CorruptedNewestCheckpointFallsBackToThePreviousOneSayingWhy) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("SHA-256 differs"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("optimizer-rank-00001-of-00002.safetensors"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resumed from " + (out / "checkpoints" / "step-00000003").string()), std::string::npos)
+      << r.output;
   EXPECT_EQ(latest(out), "step-00000007");
   // The damaged checkpoint is kept for inspection under another name, not deleted or overwritten.
   EXPECT_TRUE(fs::exists(out / "checkpoints" / "step-00000006.damaged" / "optimizer-rank-00001-of-00002.safetensors"));
@@ -307,15 +312,16 @@ TEST(TrainCli, ExportOfARunSkipsADamagedNewestCheckpoint) {
   const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
   overwrite(model, fs::file_size(model) - 4, "\x55");
   const auto exported = work_root() / "export_damaged.safetensors";
-  const auto r = run_train_cli({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()}, "export_damaged");
+  const auto r = run_train_cli({CAGCL_BINARY, "export", "--checkpoint", out.string(), "--out", exported.string()},
+                               "export_damaged");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("model.safetensors: SHA-256 differs"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find((out / "checkpoints" / "step-00000003" / "model.safetensors").string()), std::string::npos)
       << r.output;
   // A step directory named explicitly must verify: no silent substitute.
-  const auto named = run_train_cli({CAGCL_BINARY, "export", "--checkpoint", (out / "checkpoints" / "step-00000006").string(), "--out",
-                          exported.string()},
-                         "export_damaged_named");
+  const auto named = run_train_cli({CAGCL_BINARY, "export", "--checkpoint",
+                                    (out / "checkpoints" / "step-00000006").string(), "--out", exported.string()},
+                                   "export_damaged_named");
   EXPECT_EQ(named.exit_code, 3) << named.output;
 }
 
@@ -325,10 +331,11 @@ TEST(TrainCli, EvalOfARunSkipsADamagedNewestCheckpointOnce) {
   const auto out = copy_of_reference("eval_damaged");
   const auto model = out / "checkpoints" / "step-00000006" / "model.safetensors";
   overwrite(model, fs::file_size(model) - 4, "\x55");
-  const auto r = run_train_cli({CAGCL_BINARY, "eval", "--run", out.string(), "--data", (work_root() / "data").string(), "--split",
-                      "all", "--limit", "4", "--templates", "fvlm", "--bootstrap", "10", "--no-plots", "--threads", "1",
-                      "--out", (work_root() / "eval_damaged_report").string()},
-                     "eval_damaged");
+  const auto r =
+      run_train_cli({CAGCL_BINARY, "eval", "--run", out.string(), "--data", (work_root() / "data").string(), "--split",
+                     "all", "--limit", "4", "--templates", "fvlm", "--bootstrap", "10", "--no-plots", "--threads", "1",
+                     "--out", (work_root() / "eval_damaged_report").string()},
+                    "eval_damaged");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string fallback = "falling back to the previous one";
   const size_t first = r.output.find(fallback);
@@ -343,14 +350,15 @@ TEST(TrainCli, EvalOfARunSkipsADamagedNewestCheckpointOnce) {
 void expect_resume_on(int np, int batch, const std::string& name) {
   const auto& ref = reference();
   const auto out = fresh(name);
-  const auto r = run_train_cli(mpirun(np, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
-                                           "train.batch_size=" + std::to_string(batch)})),
-                     name);
+  const auto r = run_train_cli(mpirun(np, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(),
+                                                     "--set", "train.batch_size=" + std::to_string(batch)})),
+                               name);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("world size 2 -> " + std::to_string(np)), std::string::npos) << r.output;
   const auto mine = losses(out), theirs = losses(ref);
   ASSERT_EQ(mine.size(), 3u);
-  for (const auto& [step, loss] : mine) EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
+  for (const auto& [step, loss] : mine)
+    EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
 }
 
 TEST(TrainCli, ResumesTwoRankCheckpointOnOneRank) { expect_resume_on(1, 4, "resume_np1"); }
@@ -363,7 +371,8 @@ TEST(TrainCli, Zero1GivesTheLossesOfPlainAdamW) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto mine = losses(out), theirs = losses(ref);
   ASSERT_EQ(mine.size(), theirs.size());
-  for (const auto& [step, loss] : mine) EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
+  for (const auto& [step, loss] : mine)
+    EXPECT_NEAR(loss, theirs.at(step), 1e-4 * std::abs(theirs.at(step)) + 1e-5) << step;
 }
 
 TEST(TrainCli, SigusrStopsAtAStepBoundaryWithACheckpointAndExitCode5) {
@@ -384,23 +393,25 @@ TEST(TrainCli, SigusrStopsAtAStepBoundaryWithACheckpointAndExitCode5) {
   EXPECT_NE(r.output.find("stop requested by signal"), std::string::npos) << r.output;
   const auto l = losses(out);
   ASSERT_FALSE(l.empty());
-  EXPECT_EQ(latest(out), "step-" + std::string(8 - std::to_string(l.rbegin()->first).size(), '0') + std::to_string(l.rbegin()->first));
+  EXPECT_EQ(latest(out), "step-" + std::string(8 - std::to_string(l.rbegin()->first).size(), '0') +
+                             std::to_string(l.rbegin()->first));
 }
 
 TEST(TrainCli, ResumeWithAnotherModelShapeIsRefusedNamingTheKey) {
   const auto& ref = reference();
   const auto out = fresh("shape");
-  const auto r = run_train_cli(mpirun(2, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(), "--set",
-                                          "vision.depth=3", "--set", "vision.return_layers=[1,3]"})),
-                     "shape");
+  const auto r = run_train_cli(mpirun(2, tiny(out, {"--resume", (ref / "checkpoints" / "step-00000003").string(),
+                                                    "--set", "vision.depth=3", "--set", "vision.return_layers=[1,3]"})),
+                               "shape");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("vision.depth: 2 in the checkpoint, 3 now"), std::string::npos) << r.output;
 }
 
 TEST(TrainCli, FreshRunRefusesARunDirectoryWithCheckpoints) {
   const auto& ref = reference();
-  const auto r = run_train_cli({CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", ref.string()},
-                     "refuse");
+  const auto r = run_train_cli(
+      {CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(), "--out", ref.string()},
+      "refuse");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--resume auto"), std::string::npos) << r.output;
 }

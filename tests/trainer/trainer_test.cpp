@@ -69,8 +69,8 @@ struct FakeLiveValidation : LiveValidation {
 class TrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    config_ = std::make_unique<Config>(load_config("tiny", {"train.steps=4", "train.checkpoint_every=1",
-                                                            "train.keep_checkpoints=10", "train.val_every=2"}));
+    config_ = std::make_unique<Config>(load_config(
+        "tiny", {"train.steps=4", "train.checkpoint_every=1", "train.keep_checkpoints=10", "train.val_every=2"}));
     data::phantom::PhantomOptions po;
     po.size = {config_->synth.size[0], config_->synth.size[1], config_->synth.size[2]};
     po.seed = 7;
@@ -159,10 +159,9 @@ TEST_F(TrainerTest, ObserversSeeStartStepsValidationsCheckpointsAndFinishInOrder
   const auto result = run(options());
   EXPECT_TRUE(result.finished);
   EXPECT_EQ(result.step, 4);
-  const std::vector<std::string> expected = {"start",        "validation 0", "step 1",       "checkpoint 1",
-                                             "step 2",       "validation 2", "checkpoint 2", "step 3",
-                                             "checkpoint 3", "step 4",       "validation 4", "checkpoint 4",
-                                             "finish"};
+  const std::vector<std::string> expected = {"start",        "validation 0", "step 1", "checkpoint 1", "step 2",
+                                             "validation 2", "checkpoint 2", "step 3", "checkpoint 3", "step 4",
+                                             "validation 4", "checkpoint 4", "finish"};
   EXPECT_EQ(recorder->events, expected);
   EXPECT_EQ(recorder->info.invocation, 1);
   EXPECT_EQ(result.losses.size(), 4u);

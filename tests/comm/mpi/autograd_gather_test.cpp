@@ -40,8 +40,8 @@ TEST(GatherWithGrad, ForwardAndBackwardMatchSingleProcessAutograd) {
   for (int r = 0; r < w; ++r) reference_loss = reference_loss + (torch::cat(leaves) * coef * (r + 1)).pow(2).sum();
   reference_loss.backward();
 
-  EXPECT_TRUE(torch::allclose(mine.grad(), leaves[comm->rank()].grad(), 1e-12, 1e-12))
-      << mine.grad() << "\nvs\n" << leaves[comm->rank()].grad();
+  EXPECT_TRUE(torch::allclose(mine.grad(), leaves[comm->rank()].grad(), 1e-12, 1e-12)) << mine.grad() << "\nvs\n"
+                                                                                       << leaves[comm->rank()].grad();
 }
 
 TEST(GatherWithGrad, EvenSizesKeepTheFastPath) {

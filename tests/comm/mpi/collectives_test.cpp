@@ -90,7 +90,11 @@ TEST(MpiCollectives, AllGatherRowsWithUnevenSizes) {
   }
   EXPECT_EQ(gathered.offset, comm->rank() * (comm->rank() + 1) / 2);
   const auto flags = all_gather_rows(*comm, torch::full({comm->rank() + 1}, comm->rank() % 2 == 1, torch::kBool));
-  EXPECT_EQ(flags.rows.sum().item<int64_t>(), [&] { int64_t n = 0; for (int r = 1; r < w; r += 2) n += r + 1; return n; }());
+  EXPECT_EQ(flags.rows.sum().item<int64_t>(), [&] {
+    int64_t n = 0;
+    for (int r = 1; r < w; r += 2) n += r + 1;
+    return n;
+  }());
 }
 
 TEST(MpiCollectives, AsyncWorksCompleteInSubmissionOrder) {

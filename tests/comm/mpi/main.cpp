@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     mpi_test::g_world.reset();  // before MPI_Finalize
     MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (runtime.rank() == 0)
-      std::printf("cagcl_mpi_tests: %d ranks, %s\n", runtime.world_size(), failed ? "FAILED on some rank" : "all ranks passed");
+      std::printf("cagcl_mpi_tests: %d ranks, %s\n", runtime.world_size(),
+                  failed ? "FAILED on some rank" : "all ranks passed");
     return failed;
   });
 }

@@ -24,8 +24,10 @@ TEST(SequenceCheck, MismatchThrowsNamingBothRanksCalls) {
   SequenceCheckedCommunicator comm(mpi_test::world());
   auto t = torch::ones({4});
   try {
-    if (comm.rank() == 0) comm.all_reduce(t);
-    else comm.broadcast(t, 0);
+    if (comm.rank() == 0)
+      comm.all_reduce(t);
+    else
+      comm.broadcast(t, 0);
     FAIL() << "expected a CommError on rank " << comm.rank();
   } catch (const CommError& e) {
     const std::string what = e.what();

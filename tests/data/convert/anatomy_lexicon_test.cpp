@@ -48,11 +48,12 @@ TEST(AnatomyLexicon, AssignsRealStyleFindingSentences) {
 
 TEST(AnatomyLexicon, StatementsOfNormalityGoToNoAnatomy) {
   const auto& lex = lexicon();
-  for (const char* s : {"Mediastinal main vascular structures, heart contour, size are normal.",
-                        "Thoracic aorta diameter is normal.", "Pericardial effusion-thickening was not observed.",
-                        "Thoracic esophagus calibration was normal and no significant tumoral wall thickening was detected.",
-                        "No mass or infiltrative lesion was detected in both lungs.",
-                        "Both lungs are clear.", "The esophagus is unremarkable."}) {
+  for (const char* s :
+       {"Mediastinal main vascular structures, heart contour, size are normal.", "Thoracic aorta diameter is normal.",
+        "Pericardial effusion-thickening was not observed.",
+        "Thoracic esophagus calibration was normal and no significant tumoral wall thickening was detected.",
+        "No mass or infiltrative lesion was detected in both lungs.", "Both lungs are clear.",
+        "The esophagus is unremarkable."}) {
     EXPECT_TRUE(lex.is_normal_statement(s)) << s;
     EXPECT_TRUE(lex.anatomies_of(s).empty()) << s;
   }

@@ -21,8 +21,9 @@ TEST(AnatomyMapping, ShippedTotalSegmentatorMappingMergesLobesHeartEsophagusAort
 
 TEST(AnatomyMapping, BadMappingsAreUsageErrorsNamingTheEntry) {
   EXPECT_THROW(AnatomyMapping::from_yaml("anatomies: []", "m.yaml"), UsageError);
-  EXPECT_THROW(AnatomyMapping::from_yaml("anatomies:\n- {name: a, classes: [1]}\n- {name: a, classes: [2]}\n", "m.yaml"),
-               UsageError);
+  EXPECT_THROW(
+      AnatomyMapping::from_yaml("anatomies:\n- {name: a, classes: [1]}\n- {name: a, classes: [2]}\n", "m.yaml"),
+      UsageError);
   try {
     AnatomyMapping::from_yaml("anatomies:\n- {name: a, classes: [1]}\n- {name: b, classes: [1]}\n", "m.yaml");
     FAIL();

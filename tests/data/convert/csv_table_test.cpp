@@ -41,7 +41,8 @@ TEST(CsvTable, MalformedFilesAreDataErrorsNamingFileAndLine) {
     CsvTable::parse("a,b\n1,2\n3\n", "labels.csv");
     FAIL();
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("labels.csv: line 3: 1 fields, the header has 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("labels.csv: line 3: 1 fields, the header has 2"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(CsvTable::parse("a,b\n\"open,2\n", "q.csv"), DataError);
   EXPECT_THROW(CsvTable::parse("a,a\n1,2\n", "dup.csv"), DataError);

@@ -65,9 +65,9 @@ TEST(Resample, ATargetGridOverTheVoxelLimitIsRefusedNamingTheSpacingFlag) {
       EXPECT_NE(std::string(e.what()).find("--spacing"), std::string::npos) << e.what();
     }
   }
-  EXPECT_THROW(resample_nearest(std::vector<uint8_t>(static_cast<size_t>(2 * 2 * 2)), {2, 2, 2}, {1, 1, 1},
-                                {1e-6, 1e-6, 1e-6}),
-               UsageError);
+  EXPECT_THROW(
+      resample_nearest(std::vector<uint8_t>(static_cast<size_t>(2 * 2 * 2)), {2, 2, 2}, {1, 1, 1}, {1e-6, 1e-6, 1e-6}),
+      UsageError);
   // The limit leaves real CT grids alone: CT-RATE at 0.75 mm in-plane and 1.5 mm slices.
   EXPECT_NO_THROW((void)resampled_shape({300, 512, 512}, {1.0, 0.7, 0.7}, {1.5, 0.75, 0.75}));
 }

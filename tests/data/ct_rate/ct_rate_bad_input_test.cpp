@@ -54,7 +54,8 @@ void expect_skipped(const Fixture& f, const std::filesystem::path& out, const st
   ASSERT_EQ(r.assembly.skipped.size(), 1u);
   EXPECT_EQ(r.assembly.skipped[0].name, name);
   for (const auto& w : words)
-    EXPECT_NE(r.assembly.skipped[0].reason.find(w), std::string::npos) << "'" << w << "' not in: " << r.assembly.skipped[0].reason;
+    EXPECT_NE(r.assembly.skipped[0].reason.find(w), std::string::npos)
+        << "'" << w << "' not in: " << r.assembly.skipped[0].reason;
   EXPECT_EQ(Dataset::open(out).size(), static_cast<int64_t>(f.samples.size()) - 1);
   // The report on disk lists it too.
   std::ifstream report(out / "conversion_report.json");
@@ -74,7 +75,7 @@ void expect_skipped(const Fixture& f, const std::filesystem::path& out, const st
 struct BadInput : ::testing::Test {
   TempDir dir{"ctrate-bad"};
   Fixture f = make_fixture(dir.path / "raw", 6);  // 6 volumes hold both splits
-  std::string victim = f.samples[1].name;  // a train volume
+  std::string victim = f.samples[1].name;         // a train volume
   std::filesystem::path metadata = f.dataset() / "metadata" / "train_metadata.csv";
 };
 

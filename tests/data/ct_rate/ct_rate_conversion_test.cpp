@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "common/error.hpp"
-#include "data/dataset.hpp"
 #include "data/convert/resample.hpp"
+#include "data/dataset.hpp"
 #include "tests/data/ct_rate/ct_rate_test_fixture.hpp"
 
 namespace cagcl::data::ct_rate::testing {
@@ -121,7 +121,8 @@ TEST(CtRateConversion, ResamplingToAnotherSpacingMatchesTrilinearAndNearestRefer
           std::array<double, 3> x{};
           for (int a = 0; a < 3; ++a) x[a] = static_cast<double>(o[a]) * s.spacing[a] / want.spacing[a];
           const double ref = trilinear(want.volume, want.shape, x);
-          const double diff = std::fabs(got.volume[static_cast<size_t>((d * got.shape[1] + h) * got.shape[2] + w)] - ref);
+          const double diff =
+              std::fabs(got.volume[static_cast<size_t>((d * got.shape[1] + h) * got.shape[2] + w)] - ref);
           worst = std::max(worst, diff);
         }
     EXPECT_LE(worst, 0.51);

@@ -26,9 +26,8 @@ namespace cagcl::data::ct_rate::testing {
 struct TempDir {
   std::filesystem::path path;
   explicit TempDir(const std::string& tag) {
-    path = std::filesystem::temp_directory_path() /
-           ("cagcl-" + tag + "-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    path = std::filesystem::temp_directory_path() / ("cagcl-" + tag + "-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
   }
@@ -85,8 +84,8 @@ struct ConversionResult {
 
 // The library path of `cagcl convert ct-rate` on one rank (world > 1: only this rank's parts, no assembly
 // unless rank == world - 1 ... callers use world 1, or call the pieces themselves).
-inline ConversionResult convert_fixture(const Fixture& f, const std::filesystem::path& out, const ConvertSettings& s = {},
-                                        const std::string& fingerprint = "test") {
+inline ConversionResult convert_fixture(const Fixture& f, const std::filesystem::path& out,
+                                        const ConvertSettings& s = {}, const std::string& fingerprint = "test") {
   const auto inputs = CtRateInputs::discover(f.dataset(), f.masks());
   const auto mapping = convert::AnatomyMapping::load(config_file("totalsegmentator_v2.yaml"));
   std::optional<convert::SuppliedAnatomySentences> supplied;

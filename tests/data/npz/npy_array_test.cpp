@@ -53,7 +53,8 @@ TEST(NpyArray, HeaderAsNumpyWritesItIsParsedWhateverTheKeyOrderAndVersion) {
   EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
   // Version 2.0: a 4-byte header length.
   std::string v1 = npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", 16);
-  const size_t header_len = static_cast<unsigned char>(v1[8]) | static_cast<size_t>(static_cast<unsigned char>(v1[9])) << 8;
+  const size_t header_len = static_cast<unsigned char>(v1[8]) | static_cast<size_t>(static_cast<unsigned char>(v1[9]))
+                                                                    << 8;
   std::string v2 = std::string("\x93NUMPY\x02\x00", 8) + std::string(1, static_cast<char>(header_len & 0xff)) +
                    std::string(1, static_cast<char>(header_len >> 8)) + std::string(2, '\0') + v1.substr(10);
   const NpyArray b = parse_npy(v2, "t");
@@ -63,23 +64,31 @@ TEST(NpyArray, HeaderAsNumpyWritesItIsParsedWhateverTheKeyOrderAndVersion) {
 
 TEST(NpyArray, MalformedOrUnsupportedArraysAreRefusedNamingTheArray) {
   EXPECT_NE(error_of("PK\x03\x04 not npy").find("no \\x93NUMPY magic"), std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 16)).find("object arrays are never loaded"),
+  EXPECT_NE(error_of(npy_with_header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", 16))
+                .find("object arrays are never loaded"),
             std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", 4)).find("not supported"),
+  EXPECT_NE(
+      error_of(npy_with_header("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", 4)).find("not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(npy_with_header("{'descr': '<i2', 'fortran_order': True, 'shape': (2, 2), }", 8)).find("Fortran order"),
+      std::string::npos);
+  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }", 10))
+                .find("needs 12 data bytes"),
             std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': True, 'shape': (2, 2), }", 8)).find("Fortran order"),
+  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, }", 4)).find("lacks 'shape'"),
             std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }", 10)).find("needs 12 data bytes"),
+  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", 4))
+                .find("twice"),
             std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, }", 4)).find("lacks 'shape'"), std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", 4)).find("twice"),
-            std::string::npos);
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2, -1), }", 4)).find("not a tuple of sizes"),
+  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2, -1), }", 4))
+                .find("not a tuple of sizes"),
             std::string::npos);
   // A shape whose product overflows is refused before anything is allocated.
-  EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", 0))
-                .find("exceeds"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", 0))
+          .find("exceeds"),
+      std::string::npos);
   EXPECT_NE(error_of(npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2,)", 4)).find(".npy header"),
             std::string::npos);
   std::string huge_header_len = npy_with_header("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", 4);

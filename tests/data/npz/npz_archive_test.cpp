@@ -41,7 +41,9 @@ TEST(NpzArchive, WrittenArchivesReadBackCompressedOrStored) {
   const auto values = npz_ramp(4 * 5 * 6);
   for (const bool compress : {true, false}) {
     const auto path = dir / (compress ? "c.npz" : "s.npz");
-    write_npz(path, {{"ct", npy_bytes(NpyType::i16, {4, 5, 6}, values.data())}, {"other", npy_bytes(NpyType::i16, {1}, values.data())}},
+    write_npz(path,
+              {{"ct", npy_bytes(NpyType::i16, {4, 5, 6}, values.data())},
+               {"other", npy_bytes(NpyType::i16, {1}, values.data())}},
               compress);
     EXPECT_FALSE(std::filesystem::exists(path.string() + ".partial"));
     const auto archive = NpzArchive::open(path);
@@ -64,10 +66,9 @@ TEST(NpzArchive, ArchivesWrittenByNumpyAreRead) {
       "np.savez(sys.argv[1] + '/s.npz', ct=a.astype(np.float32), mask=np.ones((2, 2), np.uint8))\n"
       "np.savez(sys.argv[1] + '/f.npz', ct=np.asfortranarray(a))\n"
       "np.savez(sys.argv[1] + '/o.npz', ct=np.array([{'x': 1}], dtype=object))\n";
-  {
-    std::ofstream(dir / "make.py") << script;
-  }
-  const auto made = test_support::run_shell("/usr/bin/python3 '" + (dir / "make.py").string() + "' '" + dir.path().string() + "' 2>&1");
+  { std::ofstream(dir / "make.py") << script; }
+  const auto made = test_support::run_shell("/usr/bin/python3 '" + (dir / "make.py").string() + "' '" +
+                                            dir.path().string() + "' 2>&1");
   if (made.exit_code != 0) GTEST_SKIP() << "Debian's python3-numpy is not available: " << made.out;
   const auto values = npz_ramp(3 * 4 * 5);
   for (const char* name : {"c.npz", "s.npz"}) {
@@ -104,9 +105,7 @@ TEST(NpzArchive, DamagedArchivesAreDataErrorsNamingFileAndArray) {
   }
   write_npz(dir / "v.npz", {{"volume", npy}}, true);
   EXPECT_NE(read_error(dir / "v.npz").find("no array 'ct' (the archive holds: volume)"), std::string::npos);
-  {
-    std::ofstream(dir / "text.npz") << "not a zip archive";
-  }
+  { std::ofstream(dir / "text.npz") << "not a zip archive"; }
   EXPECT_NE(read_error(dir / "text.npz").find("not a readable .npz"), std::string::npos);
   EXPECT_THROW(NpzArchive::open(dir / "missing.npz"), IoError);
 }

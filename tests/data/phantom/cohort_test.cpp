@@ -104,8 +104,7 @@ std::array<double, kNumFindings> prevalence(const std::vector<ScanPlan>& plans) 
 TEST(PhantomCohort, PrevalenceOf2000PlansIsNearCtRateTargets) {
   // Binomial SD at n = 2000 is <= 0.011; scans of one patient are correlated, hence 0.04.
   const auto p = prevalence(plan_cohort(2000, small_options()));
-  for (int f = 0; f < kNumFindings; ++f)
-    EXPECT_NEAR(p[f], kTargetPrevalence[f], 0.04) << labels()[f];
+  for (int f = 0; f < kNumFindings; ++f) EXPECT_NEAR(p[f], kTargetPrevalence[f], 0.04) << labels()[f];
 }
 
 // P(b | a) / P(b): > 1 when a and b share a latent factor.
@@ -121,12 +120,12 @@ double lift(const std::vector<ScanPlan>& plans, int a, int b) {
 
 TEST(PhantomCohort, FindingsWithACommonCauseCoOccur) {
   const auto plans = plan_cohort(4000, small_options());
-  EXPECT_GT(lift(plans, kCardiomegaly, kPleuralEffusion), 1.5);        // heart failure
-  EXPECT_GT(lift(plans, kCardiomegaly, kPericardialEffusion), 1.5);    // heart failure
-  EXPECT_GT(lift(plans, kEmphysema, kLungNodule), 1.1);                // smoking
+  EXPECT_GT(lift(plans, kCardiomegaly, kPleuralEffusion), 1.5);                 // heart failure
+  EXPECT_GT(lift(plans, kCardiomegaly, kPericardialEffusion), 1.5);             // heart failure
+  EXPECT_GT(lift(plans, kEmphysema, kLungNodule), 1.1);                         // smoking
   EXPECT_GT(lift(plans, kArterialCalcification, kCoronaryCalcification), 1.2);  // age
-  EXPECT_GT(lift(plans, kConsolidation, kLungOpacity), 1.5);           // infection
-  EXPECT_GT(lift(plans, kFibroticSequela, kBronchiectasis), 1.5);      // fibrosis
+  EXPECT_GT(lift(plans, kConsolidation, kLungOpacity), 1.5);                    // infection
+  EXPECT_GT(lift(plans, kFibroticSequela, kBronchiectasis), 1.5);               // fibrosis
 }
 
 TEST(PhantomCohort, RejectsBadOptionsNamingTheOption) {

@@ -48,10 +48,11 @@ double lung_fraction(const Scan& s, int lo, int hi) { return s.fraction_of(kLung
 
 // ---- whole-report findings ---------------------------------------------------------------------------
 
-const Criterion kMetal{[](const Scan& s) {
-                         return static_cast<double>(s.count([](uint8_t, int hu, double, double, double) { return hu > 2000; }));
-                       },
-                       0.5, 0.5};
+const Criterion kMetal{
+    [](const Scan& s) {
+      return static_cast<double>(s.count([](uint8_t, int hu, double, double, double) { return hu > 2000; }));
+    },
+    0.5, 0.5};
 
 TEST(PhantomFindings, MedicalMaterialIsMetalAbove2000Hu) {
   expect_visible_exactly_when_positive(kMedicalMaterial, kMetal);
@@ -60,14 +61,14 @@ TEST(PhantomFindings, MedicalMaterialIsMetalAbove2000Hu) {
 
 // Soft-tissue voxels outside every organ mask in the central mediastinum (behind the sternum and the chest
 // wall muscles beside it), where normal content is fat.
-const Criterion kMediastinalNodes{[](const Scan& s) {
-                                    return s.voxel_ml() * static_cast<double>(s.count([](uint8_t l, int hu, double z, double y,
-                                                                                      double x) {
-                                             return l == kBackground && hu > 0 && hu < 150 && std::abs(x) < 30 &&
-                                                    y > -65 && y < 25 && z > -100 && z < 0;
-                                           }));
-                                  },
-                                  1.0, 0.1};
+const Criterion kMediastinalNodes{
+    [](const Scan& s) {
+      return s.voxel_ml() * static_cast<double>(s.count([](uint8_t l, int hu, double z, double y, double x) {
+               return l == kBackground && hu > 0 && hu < 150 && std::abs(x) < 30 && y > -65 && y < 25 && z > -100 &&
+                      z < 0;
+             }));
+    },
+    1.0, 0.1};
 
 TEST(PhantomFindings, LymphadenopathyIsSoftTissueInMediastinalFat) {
   expect_visible_exactly_when_positive(kLymphadenopathy, kMediastinalNodes);
@@ -94,26 +95,24 @@ TEST(PhantomFindings, CoronaryCalcificationIsCalciumInTheHeartMask) {
 
 TEST(PhantomFindings, CardiomegalyRaisesTheCardiothoracicRatioAbove055) {
   // Cardiothoracic ratio from the masks: widest heart over widest extent of both lungs together.
-  expect_visible_exactly_when_positive(kCardiomegaly, {[](const Scan& s) {
-                                                         return s.max_width_mm(kHeart) / s.max_width_mm(kLung);
-                                                       },
-                                                       0.55, 0.48});
+  expect_visible_exactly_when_positive(
+      kCardiomegaly, {[](const Scan& s) { return s.max_width_mm(kHeart) / s.max_width_mm(kLung); }, 0.55, 0.48});
 }
 
 TEST(PhantomFindings, PericardialEffusionIsAWaterDensityRimInTheHeartMask) {
   // Mean attenuation of the heart mask (calcium and metal clipped): myocardium ~40 HU, fluid ~10 HU.
-  expect_visible_exactly_when_positive(kPericardialEffusion,
-                                       {[](const Scan& s) {
-                                          double sum = 0;
-                                          int64_t n = 0;
-                                          s.each([&](uint8_t l, int hu, double, double, double) {
-                                            if (l != kHeart) return;
-                                            sum += std::clamp(hu, -100, 200);
-                                            ++n;
-                                          });
-                                          return -sum / static_cast<double>(n);  // higher = more fluid
-                                        },
-                                        -30.0, -36.0});
+  expect_visible_exactly_when_positive(kPericardialEffusion, {[](const Scan& s) {
+                                                                double sum = 0;
+                                                                int64_t n = 0;
+                                                                s.each([&](uint8_t l, int hu, double, double, double) {
+                                                                  if (l != kHeart) return;
+                                                                  sum += std::clamp(hu, -100, 200);
+                                                                  ++n;
+                                                                });
+                                                                return -sum /
+                                                                       static_cast<double>(n);  // higher = more fluid
+                                                              },
+                                                              -30.0, -36.0});
 }
 
 // Largest axial cross-section of the esophagus mask, in mm^2.
@@ -140,43 +139,41 @@ TEST(PhantomFindings, HiatalHerniaDilatesTheLowerEsophagusWithAirAndFluid) {
 // ---- lungs ---------------------------------------------------------------------------------------------
 
 TEST(PhantomFindings, EmphysemaIsLungBelowMinus950Hu) {
-  expect_visible_exactly_when_positive(kEmphysema, {[](const Scan& s) { return lung_fraction(s, -2000, -950); }, 0.02,
-                                                    0.002});
+  expect_visible_exactly_when_positive(kEmphysema,
+                                       {[](const Scan& s) { return lung_fraction(s, -2000, -950); }, 0.02, 0.002});
 }
 
 TEST(PhantomFindings, LungNoduleIsSoftTissueInsideTheLung) {
-  expect_visible_exactly_when_positive(kLungNodule,
-                                       {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -100, 2000)); },
-                                        0.5, 0.5});
+  expect_visible_exactly_when_positive(
+      kLungNodule, {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -100, 2000)); }, 0.5, 0.5});
 }
 
 TEST(PhantomFindings, ConsolidationIsALargeSoftTissueRegionInTheLung) {
-  expect_visible_exactly_when_positive(kConsolidation, {[](const Scan& s) {
-                                                          return s.voxel_ml() * static_cast<double>(s.count_in(kLung, -100, 2000));
-                                                        },
-                                                        10.0, 0.1});
+  expect_visible_exactly_when_positive(
+      kConsolidation,
+      {[](const Scan& s) { return s.voxel_ml() * static_cast<double>(s.count_in(kLung, -100, 2000)); }, 10.0, 0.1});
 }
 
 TEST(PhantomFindings, LungOpacityIsGroundGlassAroundMinus550Hu) {
-  expect_visible_exactly_when_positive(kLungOpacity, {[](const Scan& s) { return lung_fraction(s, -650, -470); }, 0.01,
-                                                      0.002});
+  expect_visible_exactly_when_positive(kLungOpacity,
+                                       {[](const Scan& s) { return lung_fraction(s, -650, -470); }, 0.01, 0.002});
 }
 
 TEST(PhantomFindings, AtelectasisIsDenseLungAtTheBase) {
-  expect_visible_exactly_when_positive(kAtelectasis, {[](const Scan& s) {
-                                                        const auto z = s.z_range(kLung);
-                                                        const double base = z[1] - 0.35 * (z[1] - z[0]);
-                                                        return static_cast<double>(s.count([&](uint8_t l, int hu, double zz, double, double) {
-                                                          return l == kLung && hu > -300 && zz > base;
-                                                        }));
-                                                      },
-                                                      0.5, 0.5});
+  expect_visible_exactly_when_positive(
+      kAtelectasis, {[](const Scan& s) {
+                       const auto z = s.z_range(kLung);
+                       const double base = z[1] - 0.35 * (z[1] - z[0]);
+                       return static_cast<double>(s.count([&](uint8_t l, int hu, double zz, double, double) {
+                         return l == kLung && hu > -300 && zz > base;
+                       }));
+                     },
+                     0.5, 0.5});
 }
 
 TEST(PhantomFindings, PulmonaryFibroticSequelaIsDenseStrandsInTheLung) {
-  expect_visible_exactly_when_positive(kFibroticSequela,
-                                       {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -250, 100)); },
-                                        3.5, 0.5});
+  expect_visible_exactly_when_positive(
+      kFibroticSequela, {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -250, 100)); }, 3.5, 0.5});
 }
 
 TEST(PhantomFindings, PleuralEffusionIsFluidInTheDependentLungBase) {
@@ -198,29 +195,25 @@ TEST(PhantomFindings, PleuralEffusionIsFluidInTheDependentLungBase) {
 
 TEST(PhantomFindings, MosaicAttenuationMixesLowAndHighDensityLung) {
   // Both tails of the parenchymal density grow: the smaller of the two fractions must.
-  expect_visible_exactly_when_positive(kMosaicAttenuation, {[](const Scan& s) {
-                                                              return std::min(lung_fraction(s, -940, -900),
-                                                                              lung_fraction(s, -790, -740));
-                                                            },
-                                                            0.04, 0.02});
+  expect_visible_exactly_when_positive(
+      kMosaicAttenuation,
+      {[](const Scan& s) { return std::min(lung_fraction(s, -940, -900), lung_fraction(s, -790, -740)); }, 0.04, 0.02});
 }
 
 TEST(PhantomFindings, PeribronchialThickeningIsSoftTissueWallsInTheLung) {
-  expect_visible_exactly_when_positive(kPeribronchialThickening,
-                                       {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -150, 100)); },
-                                        3.5, 0.5});
+  expect_visible_exactly_when_positive(
+      kPeribronchialThickening,
+      {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -150, 100)); }, 3.5, 0.5});
 }
 
 TEST(PhantomFindings, BronchiectasisIsDilatedAirTubesInTheLung) {
-  expect_visible_exactly_when_positive(kBronchiectasis, {[](const Scan& s) {
-                                                           return static_cast<double>(s.count_in(kLung, -2000, -970));
-                                                         },
-                                                         3.5, 0.5});
+  expect_visible_exactly_when_positive(
+      kBronchiectasis, {[](const Scan& s) { return static_cast<double>(s.count_in(kLung, -2000, -970)); }, 3.5, 0.5});
 }
 
 TEST(PhantomFindings, InterlobularSeptalThickeningIsALatticeOfDenseLinesInTheLung) {
-  expect_visible_exactly_when_positive(kSeptalThickening, {[](const Scan& s) { return lung_fraction(s, -450, -220); },
-                                                           0.02, 0.001});
+  expect_visible_exactly_when_positive(kSeptalThickening,
+                                       {[](const Scan& s) { return lung_fraction(s, -450, -220); }, 0.02, 0.001});
 }
 
 // ---- independence --------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "data/loader.hpp"
 #include "data/phantom/phantom.hpp"
 #include "data/sampler.hpp"
-#include "config/config.hpp"
 
 namespace cagcl::data::phantom::testing {
 namespace {

@@ -31,7 +31,9 @@ inline ScanPlan plan_with(const PhantomOptions& options, int64_t index, std::vec
 struct Scan {
   Sample s;
 
-  double mm(int axis, int64_t i) const { return (static_cast<double>(i) - 0.5 * (s.shape[axis] - 1)) * s.spacing[axis]; }
+  double mm(int axis, int64_t i) const {
+    return (static_cast<double>(i) - 0.5 * (s.shape[axis] - 1)) * s.spacing[axis];
+  }
   double voxel_ml() const { return s.spacing[0] * s.spacing[1] * s.spacing[2] / 1000.0; }
 
   // Calls f(label, hu, z_mm, y_mm, x_mm) for every voxel.

@@ -79,8 +79,10 @@ TEST(PhantomRender, EveryAnatomyMaskIsNonEmptyFrom16x32x32To128x256x256) {
     PhantomOptions options = small_options();
     options.size = size;
     const auto plans = plan_cohort(6, options);
-    for (const ScanPlan& plan : plans) expect_all_masks_present(render(plan, options), plan.name + " " + std::to_string(size[0]));
-    expect_all_masks_present(render(plan_with(options, 1, all_findings()), options), "all findings " + std::to_string(size[0]));
+    for (const ScanPlan& plan : plans)
+      expect_all_masks_present(render(plan, options), plan.name + " " + std::to_string(size[0]));
+    expect_all_masks_present(render(plan_with(options, 1, all_findings()), options),
+                             "all findings " + std::to_string(size[0]));
   }
   PhantomOptions large = small_options();
   large.size = {128, 256, 256};
@@ -109,7 +111,9 @@ TEST(PhantomRender, TissuesHaveChestCtAttenuation) {
   EXPECT_LT(scan.s.volume[0], -950);
   EXPECT_GT(scan.count([](uint8_t l, int hu, double, double, double) { return l == kBackground && hu > 300; }), 50);
   // Subcutaneous fat exists: background voxels around -100 HU.
-  EXPECT_GT(scan.count([](uint8_t l, int hu, double, double, double) { return l == kBackground && hu < -60 && hu > -140; }), 500);
+  EXPECT_GT(
+      scan.count([](uint8_t l, int hu, double, double, double) { return l == kBackground && hu < -60 && hu > -140; }),
+      500);
 }
 
 TEST(PhantomRender, NoiseIsAbout15HuStandardDeviation) {
@@ -136,7 +140,7 @@ TEST(PhantomRender, SampleMetadataComesFromThePlanAndOptions) {
   EXPECT_EQ(s.split, plan.split);
   EXPECT_EQ(s.labels, plan.labels);
   EXPECT_EQ(s.shape, options.size);
-  EXPECT_DOUBLE_EQ(s.spacing[0], 10.0);  // default field of view: 320 mm / 32
+  EXPECT_DOUBLE_EQ(s.spacing[0], 10.0);   // default field of view: 320 mm / 32
   EXPECT_DOUBLE_EQ(s.spacing[1], 5.625);  // 360 mm / 64
   EXPECT_EQ(s.volume.size(), static_cast<size_t>(s.voxels()));
   EXPECT_EQ(s.anatomy.size(), static_cast<size_t>(s.voxels()));

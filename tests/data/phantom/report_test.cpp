@@ -21,11 +21,13 @@ std::string without_particulars(std::string s) {
   std::string out;
   for (char ch : s)
     if (ch < '0' || ch > '9') out += ch;
-  for (const char* word : {"right", "left", "both", "bilateral", "upper", "lower", "Right", "Left", "Bilateral",
-                           "mildly", "moderately", "small", "moderate", "Small", "Moderate", "sliding", "large",
-                           "Sliding", "Large", "centrilobular", "paraseptal", "Centrilobular", "Paraseptal",
-                           "cylindrical", "varicose", "Cylindrical", "Varicose"}) {
-    for (size_t pos = out.find(word); pos != std::string::npos; pos = out.find(word)) out.erase(pos, std::string(word).size());
+  for (const char* word :
+       {"right",         "left",       "both",        "bilateral",  "upper",       "lower",         "Right",
+        "Left",          "Bilateral",  "mildly",      "moderately", "small",       "moderate",      "Small",
+        "Moderate",      "sliding",    "large",       "Sliding",    "Large",       "centrilobular", "paraseptal",
+        "Centrilobular", "Paraseptal", "cylindrical", "varicose",   "Cylindrical", "Varicose"}) {
+    for (size_t pos = out.find(word); pos != std::string::npos; pos = out.find(word))
+      out.erase(pos, std::string(word).size());
   }
   return out;
 }
@@ -106,8 +108,8 @@ TEST(PhantomReport, AbnormalAnatomiesStateOneOrTwoAbsentFindingsAndNormalOnesKee
 // The sentence, lower-cased, with the absent heart finding's name cut out: what is left is the wording.
 std::string wording_of_heart_negative(std::string sentence) {
   std::transform(sentence.begin(), sentence.end(), sentence.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* name : {"coronary artery calcification", "coronary calcification", "pericardial effusion",
-                           "pericardial fluid"}) {
+  for (const char* name :
+       {"coronary artery calcification", "coronary calcification", "pericardial effusion", "pericardial fluid"}) {
     const size_t pos = sentence.find(name);
     if (pos != std::string::npos) return sentence.erase(pos, std::string(name).size());
   }

@@ -58,7 +58,8 @@ class RadChestCtBadInput : public ::testing::Test {
 
 TEST_F(RadChestCtBadInput, VolumeWithoutLabelRowIsNamed) {
   const std::string v = train_volume();
-  edit_label_file(f_, "imgtrain", [&](std::string t) { return std::regex_replace(t, std::regex(v + ","), "other99999,"); });
+  edit_label_file(f_, "imgtrain",
+                  [&](std::string t) { return std::regex_replace(t, std::regex(v + ","), "other99999,"); });
   expect_error_then_skip(v, {"no label row"});
 }
 
@@ -100,20 +101,23 @@ TEST_F(RadChestCtBadInput, CorruptVolumeArchiveIsNamed) {
 TEST_F(RadChestCtBadInput, ArchiveWithoutTheCtArrayIsNamed) {
   const std::string v = train_volume();
   const std::vector<int16_t> zeros(8, 0);
-  npz::write_npz(f_.volumes() / (v + ".npz"), {{"volume", npz::npy_bytes(npz::NpyType::i16, {2, 2, 2}, zeros.data())}}, true);
+  npz::write_npz(f_.volumes() / (v + ".npz"), {{"volume", npz::npy_bytes(npz::NpyType::i16, {2, 2, 2}, zeros.data())}},
+                 true);
   expect_error_then_skip(v, {"no array 'ct'"});
 }
 
 TEST_F(RadChestCtBadInput, LabelCellThatIsNotZeroOrOneIsNamed) {
   const std::string v = train_volume();
-  edit_label_file(f_, "imgtrain", [&](std::string t) { return std::regex_replace(t, std::regex(v + ",[01]"), v + ",7"); });
+  edit_label_file(f_, "imgtrain",
+                  [&](std::string t) { return std::regex_replace(t, std::regex(v + ",[01]"), v + ",7"); });
   expect_error_then_skip(v, {"emphysema*left_lung = 7, expected 0 or 1"});
 }
 
 TEST(RadChestCtBadLabelFile, ColumnThatIsNotAbnormalityStarLocationFailsEveryVolumeOfThatFile) {
   test_support::TempDir dir;
   const Fixture f = make_fixture(dir / "raw", 4);
-  edit_label_file(f, "imgtrain", [](std::string t) { return std::regex_replace(t, std::regex("mass\\*liver"), "Lung nodule"); });
+  edit_label_file(f, "imgtrain",
+                  [](std::string t) { return std::regex_replace(t, std::regex("mass\\*liver"), "Lung nodule"); });
   const std::string error = conversion_error(f, dir / "out");
   EXPECT_NE(error.find("column 'Lung nodule' is not a Rad-ChestCT label column"), std::string::npos) << error;
   const auto report = convert_fixture(f, dir / "skip", true);

@@ -25,8 +25,9 @@ std::vector<uint8_t> radchest_labels(const Sample& phantom, const std::vector<st
   };
   std::vector<uint8_t> out;
   for (const auto& n : names) {
-    out.push_back(n == "Calcification" ? (value("Coronary artery wall calcification") || value("Arterial wall calcification"))
-                                       : value(n));
+    out.push_back(n == "Calcification"
+                      ? (value("Coronary artery wall calcification") || value("Arterial wall calcification"))
+                      : value(n));
   }
   return out;
 }

@@ -45,11 +45,13 @@ TEST(RadChestCtLabelMap, FilesThatDoNotFitAreNamed) {
   EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung,calcification*heart,Cardiomegaly\ntrn1,0,0,1\n")
                 .find("labels.csv: column 'Cardiomegaly' is not a Rad-ChestCT label column"),
             std::string::npos);
-  EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung\ntrn1,0\n").find("no column for label 'Calcification'"), std::string::npos);
+  EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung\ntrn1,0\n").find("no column for label 'Calcification'"),
+            std::string::npos);
   EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung,calcification*heart\ntrn1,0,0.5\n")
                 .find("labels.csv line 2: calcification*heart = 0.5, expected 0 or 1"),
             std::string::npos);
-  EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung,calcification*heart\ntrn1,0,yes\n").find("is not a number"), std::string::npos);
+  EXPECT_NE(error("NoteAcc_DEID,nodule*left_lung,calcification*heart\ntrn1,0,yes\n").find("is not a number"),
+            std::string::npos);
   EXPECT_EQ(error("NoteAcc_DEID,nodule*left_lung,calcification*heart\ntrn1,0,1\n"), "");
 }
 
@@ -59,7 +61,8 @@ TEST(RadChestCtLabelMap, MalformedMapsAreUsageErrorsNamingTheEntry) {
     LabelMap::from_yaml("labels:\n  - {name: A, abnormalities: [a]}\n  - {name: A, abnormalities: [b]}\n", "m.yaml");
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("m.yaml: labels[1].name: empty or duplicate 'A'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("m.yaml: labels[1].name: empty or duplicate 'A'"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(LabelMap::from_yaml("labels:\n  - {name: A, abnormalities: []}\n", "m.yaml"), UsageError);
   EXPECT_THROW(LabelMap::from_yaml("labels:\n  - {name: A, abnormalities: [a*b]}\n", "m.yaml"), UsageError);

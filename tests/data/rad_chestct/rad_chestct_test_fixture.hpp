@@ -54,7 +54,8 @@ inline VolumeConvertOptions options_at(const Fixture& f) {
 }
 
 // The library path of `cagcl convert rad-chestct` on one process.
-inline convert::AssemblyReport convert_fixture(const Fixture& f, const std::filesystem::path& out, bool skip_bad = false) {
+inline convert::AssemblyReport convert_fixture(const Fixture& f, const std::filesystem::path& out,
+                                               bool skip_bad = false) {
   const auto inputs = RadChestCtInputs::discover(f.volumes(), f.volumes(), f.masks());
   const auto mapping = convert::AnatomyMapping::load(config_file("totalsegmentator_v2.yaml"));
   const auto labels = LabelMap::load(config_file("rad_chestct_labels.yaml"));

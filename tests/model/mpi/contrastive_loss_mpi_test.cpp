@@ -81,7 +81,8 @@ Instances embed_rows(TinyModel& model, const GlobalBatch& g, int64_t begin, int6
 
 torch::Tensor grad_or_zero(const torch::Tensor& p) { return p.grad().defined() ? p.grad() : torch::zeros_like(p); }
 
-void expect_distributed_equals_single_process(const LossConfig& options, torch::ScalarType dtype, double rtol, double atol) {
+void expect_distributed_equals_single_process(const LossConfig& options, torch::ScalarType dtype, double rtol,
+                                              double atol) {
   auto comm = world();
   const auto g = global_batch(dtype);
   const auto sizes = split(comm->size());
@@ -93,7 +94,8 @@ void expect_distributed_equals_single_process(const LossConfig& options, torch::
   GradSyncOptions sync_options;
   sync_options.reduction = GradReduction::sum;
   GradSync sync(comm, model.parameters(), sync_options);
-  const auto terms = ca_gcl_loss(comm, embed_rows(model, g, begin, sizes[comm->rank()]), model.tau_local, model.tau_global, options);
+  const auto terms =
+      ca_gcl_loss(comm, embed_rows(model, g, begin, sizes[comm->rank()]), model.tau_local, model.tau_global, options);
   terms.total.backward();
   sync.finish();
   const auto values = reduce_loss_values(*comm, terms);
@@ -113,7 +115,8 @@ void expect_distributed_equals_single_process(const LossConfig& options, torch::
   for (size_t k = 0; k < mine.size(); ++k) {
     const auto a = grad_or_zero(mine[k]), b = grad_or_zero(theirs[k]);
     EXPECT_TRUE(torch::allclose(a, b, rtol, atol)) << "parameter " << k << " on rank " << comm->rank() << ":\n"
-                                                   << a << "\nvs single process\n" << b;
+                                                   << a << "\nvs single process\n"
+                                                   << b;
   }
   // The temperatures carry a real gradient (not trivially zero on both sides).
   if (options.w_local != 0) {

@@ -69,11 +69,13 @@ TEST(Zero1, GivesTheSameModelAsUnshardedAdamW) {
   for (const auto& p : plain_net.named_parameters()) numels[p.key()] = p.value().numel();
   std::map<std::string, torch::Tensor> summed;
   for (const auto& [name, n] : numels) summed[name] = torch::zeros({n});
-  for (const auto& piece : sharded.state_slice()) summed[piece.param].narrow(0, piece.start, piece.exp_avg.numel()) += piece.exp_avg;
+  for (const auto& piece : sharded.state_slice())
+    summed[piece.param].narrow(0, piece.start, piece.exp_avg.numel()) += piece.exp_avg;
   const auto plain_slices = plain.state_slice();
   std::map<std::string, torch::Tensor> plain_summed;
   for (const auto& [name, n] : numels) plain_summed[name] = torch::zeros({n});
-  for (const auto& piece : plain_slices) plain_summed[piece.param].narrow(0, piece.start, piece.exp_avg.numel()) += piece.exp_avg;
+  for (const auto& piece : plain_slices)
+    plain_summed[piece.param].narrow(0, piece.start, piece.exp_avg.numel()) += piece.exp_avg;
   for (auto& [name, t] : summed) {
     world()->all_reduce(t);
     world()->all_reduce(plain_summed[name]);
