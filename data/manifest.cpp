@@ -1,13 +1,12 @@
 #include "data/manifest.hpp"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "data/compression.hpp"
 #include "data/schema.hpp"
 #include "data/shard_layout.hpp"
@@ -84,7 +83,7 @@ void check_names(const Fields& f, const std::vector<std::string>& names, const s
   std::set<std::string> seen;
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i].empty()) f.fail(fmt::format("{}[{}]", field, i), "empty name");
-    if (!seen.insert(names[i]).second) f.fail(fmt::format("{}[{}]", field, i), "duplicate '" + names[i] + "'");
+    if (!seen.insert(names[i]).second) f.fail(fmt::format("{}[{}]", field, i), "duplicate " + json_excerpt(names[i]));
   }
 }
 
@@ -92,7 +91,7 @@ ShardEntry parse_shard(const Fields& f, const json& j, const std::string& field)
   ShardEntry e;
   e.file = f.string(j, "file", field + ".file");
   if (!is_plain_file_name(e.file)) {
-    f.fail(field + ".file", fmt::format("'{}' is not a plain file name inside the dataset directory", e.file));
+    f.fail(field + ".file", json_excerpt(e.file) + " is not a plain file name inside the dataset directory");
   }
   e.num_samples = f.integer(j, "num_samples", field + ".num_samples", 0);
   e.first_index = f.integer(j, "first_index", field + ".first_index", 0);
@@ -129,7 +128,8 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
   Fields f(file);
   if (!j.is_object()) throw DataError(file + ": expected a JSON object at the top level");
   const std::string format = f.string(j, "format", "format");
-  if (format != kManifestFormat) f.fail("format", fmt::format("expected '{}', found '{}'", kManifestFormat, format));
+  if (format != kManifestFormat)
+    f.fail("format", fmt::format("expected '{}', found {}", kManifestFormat, json_excerpt(format)));
 
   Manifest m;
   const int64_t version = f.integer(j, "schema_version", "schema_version", INT64_MIN);
@@ -154,7 +154,7 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
   for (size_t i = 0; i < shards.size(); ++i) {
     const std::string field = fmt::format("shards[{}]", i);
     ShardEntry e = parse_shard(f, shards[i], field);
-    if (!files.insert(e.file).second) f.fail(field + ".file", "'" + e.file + "' is listed twice");
+    if (!files.insert(e.file).second) f.fail(field + ".file", json_excerpt(e.file) + " is listed twice");
     if (e.first_index != next_index) {
       f.fail(field + ".first_index",
              fmt::format("expected {} (previous shards end there), found {}", next_index, e.first_index));
@@ -176,18 +176,7 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
 }
 
 Manifest Manifest::load(const std::filesystem::path& dataset_json) {
-  std::ifstream in(dataset_json, std::ios::binary);
-  if (!in) throw IoError(dataset_json.string() + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError(dataset_json.string() + ": read failed");
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    throw DataError(dataset_json.string() + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, dataset_json.string());
+  return from_json(parse_json_file(dataset_json), dataset_json.string());
 }
 
 void Manifest::save(const std::filesystem::path& dataset_json) const {

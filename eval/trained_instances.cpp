@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 
 namespace cagcl::eval {
 namespace {
@@ -18,9 +19,15 @@ struct StepCounts {
   std::map<std::string, int64_t> counts;
 };
 
-// The step line's (step, invocation, counts), or false when the line is not such a line.
+// The step line's (step, invocation, counts), or false when the line is not such a line: torn (the last line
+// of a killed run) or nested deeper than any metrics line (common/json_file.hpp).
 bool parse_step_line(const std::string& line, int64_t& step, StepCounts& out) {
-  const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j;
+  try {
+    j = parse_json_text(line, "metrics line");
+  } catch (const DataError&) {
+    return false;
+  }
   if (!j.is_object() || j.value("event", "") != "step" || !j.contains("intact_instances")) return false;
   const auto& step_field = j["step"];
   const auto& counts = j["intact_instances"];

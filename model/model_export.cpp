@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "model/safetensors.hpp"
 
 namespace cagcl::model {
@@ -37,13 +37,9 @@ std::string trim(std::string s) {
 std::string manifest_config_hash(const fs::path& step_dir) {
   const auto manifest = step_dir / "manifest.json";
   if (!fs::is_regular_file(manifest)) return "";
-  try {
-    const auto json = nlohmann::json::parse(read_text(manifest));
-    const auto it = json.find("config_hash");
-    if (it != json.end() && it->is_string()) return it->get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(manifest.string() + ": not valid JSON: " + e.what());
-  }
+  const auto json = parse_json_file(manifest);
+  const auto it = json.is_object() ? json.find("config_hash") : json.end();
+  if (it != json.end() && it->is_string()) return it->get<std::string>();
   return "";
 }
 

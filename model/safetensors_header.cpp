@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 
 namespace cagcl::model {
 namespace {
@@ -46,12 +47,11 @@ std::string range_text(uint64_t begin, uint64_t end) {
 uint64_t non_negative_integer(const nlohmann::json& value, const std::string& context) {
   if (value.is_number_unsigned()) return value.get<uint64_t>();
   if (value.is_number_integer() && value.get<int64_t>() >= 0) return static_cast<uint64_t>(value.get<int64_t>());
-  // Only scalars are printed: dump() recurses, and a hostile header can nest arrays millions deep.
-  throw DataError(context + ": expected a non-negative integer, got " +
-                  (value.is_structured() ? std::string(value.type_name()) : value.dump()));
+  throw DataError(context + ": expected a non-negative integer, got " + json_excerpt(value));
 }
 
-// nlohmann keeps the last of two equal keys silently; a header naming a tensor twice is corrupt.
+// nlohmann keeps the last of two equal keys silently; a header naming a tensor twice is corrupt. The nesting
+// depth is bounded by parse_json_text (a crafted header nesting arrays deeply made `cagcl export` crash).
 nlohmann::json parse_header_json(const uint8_t* begin, const uint8_t* end, const std::string& context) {
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
@@ -67,12 +67,8 @@ nlohmann::json parse_header_json(const uint8_t* begin, const uint8_t* end, const
     }
     return true;
   };
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(begin, end, reject_duplicates);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(context + ": safetensors header is not valid JSON: " + e.what());
-  }
+  const std::string_view text(reinterpret_cast<const char*>(begin), static_cast<size_t>(end - begin));
+  const nlohmann::json header = parse_json_text(text, context + ": safetensors header", reject_duplicates);
   if (!duplicate.empty()) throw DataError(context + ": safetensors header names '" + duplicate + "' twice");
   if (!header.is_object()) throw DataError(context + ": safetensors header is not a JSON object");
   return header;

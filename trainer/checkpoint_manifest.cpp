@@ -1,10 +1,10 @@
 #include "trainer/checkpoint_manifest.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <set>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 
 namespace cagcl::trainer {
 namespace {
@@ -202,15 +202,10 @@ CheckpointManifest CheckpointManifest::from_json(const nlohmann::json& j, const 
 
 CheckpointManifest CheckpointManifest::load(const std::filesystem::path& step_dir) {
   const auto path = step_dir / kCheckpointManifestName;
-  std::ifstream in(path);
-  if (!in) throw DataError(path.string() + ": missing (the save was interrupted before it committed)");
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(path.string() + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path.string());
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw DataError(path.string() + ": missing (the save was interrupted before it committed)");
+  return from_json(parse_json_file(path), path.string());
 }
 
 }  // namespace cagcl::trainer

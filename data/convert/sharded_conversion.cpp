@@ -2,10 +2,8 @@
 
 #include <hdf5.h>
 
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,6 +11,7 @@
 #include "common/atomic_file.hpp"
 #include "common/checksum.hpp"
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "common/progress.hpp"
 #include "data/dataset_writer.hpp"
 #include "data/hdf5.hpp"
@@ -44,14 +43,13 @@ std::vector<std::string> part_volumes(const ConversionPlan& plan, const std::vec
   return {begin, end};
 }
 
+// A record this conversion wrote earlier; nullopt when it is missing or unreadable (the part is redone).
 std::optional<nlohmann::json> read_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception&) {
+    return parse_json_file(path);
+  } catch (const Error&) {
     return std::nullopt;
   }
 }

@@ -1,26 +1,15 @@
 #include "data/convert/supplied_anatomy_sentences.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 
 namespace cagcl::data::convert {
 namespace {
 
 nlohmann::json load_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw DataError(path.string() + ": not valid JSON: " + e.what());
-  }
+  nlohmann::json j = parse_json_file(path);
   if (!j.is_object()) throw DataError(path.string() + ": expected an object keyed by volume name");
   return j;
 }
