@@ -325,8 +325,53 @@ void write_dataset(hid_t parent, const std::string& name, const Where& where, co
   }
 }
 
+namespace {
+
+// Chunks a chunked dataset of `dims` has, and how many of them the file stores.
+std::pair<uint64_t, uint64_t> chunk_counts(hid_t dset, hid_t dcpl, hid_t space, const Where& where, const Dims& dims) {
+  Dims chunk(dims.size());
+  if (H5Pget_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()) != static_cast<int>(dims.size()))
+    fail_data(where, "cannot read the chunk shape");
+  uint64_t expected = 1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (chunk[i] == 0) fail_data(where, "chunk axis of length 0");
+    expected *= (dims[i] + chunk[i] - 1) / chunk[i];
+  }
+  hsize_t stored = 0;
+  // HDF5 1.10 takes the file dataspace here, not H5S_ALL.
+  check(H5Dget_num_chunks(dset, space, &stored), where, "cannot count the stored chunks");
+  return {expected, stored};
+}
+
+}  // namespace
+
+void check_stored(hid_t dset, const Where& where, uint64_t decoded_bytes) {
+  if (decoded_bytes == 0) return;
+  Handle dcpl(check(H5Dget_create_plist(dset), where, "cannot read the creation property list"), H5Pclose);
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  const uint64_t stored = H5Dget_storage_size(dset);
+  if (layout == H5D_CHUNKED) {
+    Handle space(check(H5Dget_space(dset), where, "cannot read dataspace"), H5Sclose);
+    Dims dims(static_cast<size_t>(check(H5Sget_simple_extent_ndims(space), where, "cannot read dataspace")));
+    if (!dims.empty()) check(H5Sget_simple_extent_dims(space, dims.data(), nullptr), where, "cannot read dataspace");
+    const auto [expected, present] = chunk_counts(dset, dcpl, space, where, dims);
+    if (present != expected) {
+      fail_data(where, fmt::format("the file stores {} of {} chunks (HDF5 would fill the rest with zeros; "
+                                   "truncated or hostile file)",
+                                   present, expected));
+    }
+  }
+  const uint64_t ratio = layout == H5D_CHUNKED ? kMaxFilterRatio : 1;
+  if (stored == 0 || decoded_bytes / ratio > stored) {
+    fail_data(where, fmt::format("declares {} bytes but the file stores only {} bytes for it (truncated or "
+                                 "hostile file)",
+                                 decoded_bytes, stored));
+  }
+}
+
 template <class T>
 void read_dataset(hid_t dset, const Where& where, size_t elements, std::vector<T>& out) {
+  check_stored(dset, where, static_cast<uint64_t>(elements) * sizeof(T));
   out.resize(elements);
   if (elements == 0) return;
   check(H5Dread(dset, native_type(dtype_of<T>()), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), where,

@@ -106,6 +106,13 @@ Handle open_dataset(hid_t parent, const std::string& name, const Where& where);
 // shape so a hostile file cannot make us allocate without limit.
 Dims checked_shape(hid_t dset, const Where& where, Dtype expected, int rank, uint64_t max_elements);
 
+// HDF5 hands back the fill value for whatever a dataset does not store, so a small file can declare a huge
+// shape and have a whole read allocate and fill it. Before reading all of a dataset of `decoded_bytes`: every
+// chunk must be stored (or, unchunked, the storage allocated) and the stored bytes, expanded at most
+// kMaxFilterRatio times, must reach `decoded_bytes`. DataError naming `where` otherwise.
+inline constexpr uint64_t kMaxFilterRatio = 1032;  // deflate's largest expansion; LZ4's is ~255
+void check_stored(hid_t dset, const Where& where, uint64_t decoded_bytes);
+
 template <class T>
 void write_dataset(hid_t parent, const std::string& name, const Where& where, const Dims& dims, const T* data,
                    hid_t dcpl = H5P_DEFAULT);

@@ -75,6 +75,29 @@ size_t bytes_of(VoxelType type) {
   return 0;
 }
 
+// What loading the voxels would allocate, checked against what the file can hold and the memory cap; "" when
+// it passes. The voxels are read from the image file (the .nii itself, or the .img of a .hdr/.img pair) from
+// iname_offset on: a plain file must hold them all, a gzipped one inflates at most kMaxGzipRatio times its size.
+std::string data_size_error(const nifti_image* nim, const NiftiHeader& h, const NiftiLimits& limits) {
+  const uint64_t bytes = static_cast<uint64_t>(h.voxels()) * bytes_of(h.type);
+  if (bytes > limits.max_bytes)
+    return fmt::format("{} bytes of voxels exceed the memory cap of {} bytes", bytes, limits.max_bytes);
+  std::error_code ec;
+  const std::filesystem::path image = nim->iname != nullptr ? nim->iname : nim->fname;
+  const uint64_t file_bytes = std::filesystem::file_size(image, ec);
+  if (ec) return fmt::format("cannot read the size of the image file {}", image.string());
+  const uint64_t offset = nim->iname_offset > 0 ? static_cast<uint64_t>(nim->iname_offset) : 0;
+  const bool gz = nifti_is_gzfile(image.c_str()) != 0;
+  const uint64_t room = gz ? file_bytes * kMaxGzipRatio : file_bytes;
+  if (offset > room || bytes > room - offset) {
+    return fmt::format(
+        "the header declares {} bytes of voxels, more than the file can hold ({} bytes{}; truncated, corrupt or "
+        "hostile file)",
+        bytes, file_bytes, gz ? fmt::format(" of gzip inflate to at most {} times that", kMaxGzipRatio) : "");
+  }
+  return "";
+}
+
 // Reads the header through the library and checks it; returns the nifti_image without voxels.
 nifti_image* open_checked(const std::filesystem::path& path, const NiftiLimits& limits, NiftiHeader& h) {
   std::error_code ec;
@@ -104,6 +127,8 @@ nifti_image* open_checked(const std::filesystem::path& path, const NiftiLimits& 
   if (!voxel_type_of(nim->datatype, h.type)) {
     fail(fmt::format("unsupported datatype {} ({})", nim->datatype, nifti_datatype_string(nim->datatype)));
   }
+  const std::string size_error = data_size_error(nim, h, limits);
+  if (!size_error.empty()) fail(size_error);
   h.pixdim = {nim->dx, nim->dy, nim->dz};
   for (int a = 0; a < 3; ++a) {
     if (!std::isfinite(h.pixdim[a]) || h.pixdim[a] <= 0 || h.pixdim[a] > 1000)

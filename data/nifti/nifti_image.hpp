@@ -40,10 +40,18 @@ struct NiftiHeader {
   Matrix4 best_affine(std::string* which = nullptr) const;
 };
 
-// Limits on what a file may declare before anything is allocated.
+// gzip (deflate) expands at most ~1032:1: a .nii.gz declaring more voxel bytes than this many times its size
+// cannot hold them, and is refused before the voxels are allocated.
+inline constexpr uint64_t kMaxGzipRatio = 1032;
+
+// Limits on what a file may declare before anything is allocated. Beyond them, the voxel bytes must fit the
+// file (a .nii its size, a .nii.gz kMaxGzipRatio times it).
 struct NiftiLimits {
   int64_t max_dim = 4096;
   int64_t max_voxels = int64_t{1} << 31;
+  // The memory cap: voxel bytes as stored. 2 GiB is a 1024 x 1024 x 1024 int16 volume, several times a chest
+  // CT; stored_as_float() needs 4 bytes per voxel more.
+  uint64_t max_bytes = uint64_t{2} << 30;
   // Inflate a .gz file to its end first, so that gzip's CRC-32 and length trailer are checked: the NIfTI
   // library reads exactly the voxel bytes and stops before the trailer, so a flipped bit inside a deflate
   // block could otherwise pass unnoticed. Costs one extra inflate pass.

@@ -17,6 +17,9 @@ size_t item_size(NpyType);
 struct NpyLimits {
   int64_t max_elements = int64_t{1} << 31;
   size_t max_header_bytes = 1 << 20;
+  // The memory cap: data bytes of one array. 4 GiB holds a 1024 x 1024 x 1024 float32 volume, far more than a
+  // chest CT; a member declaring more is refused before it is inflated.
+  uint64_t max_bytes = uint64_t{4} << 30;
 };
 
 struct NpyArray {

@@ -2,6 +2,8 @@
 
 #include <zip.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/atomic_file.hpp"
@@ -23,6 +25,32 @@ std::string zip_error_text(int code) {
 struct FileCloser {
   void operator()(zip_file_t* f) const { zip_fclose(f); }
 };
+
+// The member's declared size is what the buffer below is allocated with, so it is checked first against what
+// the member's bytes in the file can hold: a stored member exactly its compressed bytes, a deflated one at most
+// kMaxDeflateRatio times them; and against the memory cap of the limits (the largest array they allow plus a
+// generous header). A few bytes of zip can otherwise ask for gigabytes.
+void check_declared_size(const zip_stat_t& st, const std::string& origin, const NpyLimits& limits) {
+  const bool stored = st.comp_method == ZIP_CM_STORE;
+  // Other methods (bzip2, xz, zstd) expand far more than deflate; NumPy never writes them.
+  if (!stored && st.comp_method != ZIP_CM_DEFLATE)
+    throw DataError(fmt::format("{}: compression method {} is neither stored nor deflate (np.savez writes only those)",
+                                origin, st.comp_method));
+  if (stored && st.size != st.comp_size) {
+    throw DataError(fmt::format("{}: declares {} bytes, but a stored member holds exactly its {} compressed bytes",
+                                origin, st.size, st.comp_size));
+  }
+  if (st.size / kMaxDeflateRatio > st.comp_size) {
+    throw DataError(
+        fmt::format("{}: declares {} bytes, more than its {} compressed bytes can inflate to (deflate "
+                    "reaches at most {}:1; corrupt or hostile archive)",
+                    origin, st.size, st.comp_size, kMaxDeflateRatio));
+  }
+  const uint64_t max_bytes =
+      std::min(limits.max_bytes, static_cast<uint64_t>(limits.max_elements) * 8) + limits.max_header_bytes + 16;
+  if (st.size > max_bytes)
+    throw DataError(fmt::format("{}: {} bytes exceed the limit of {}", origin, st.size, max_bytes));
+}
 
 }  // namespace
 
@@ -74,12 +102,10 @@ NpyArray NpzArchive::read(const std::string& array, const NpyLimits& limits) con
   }
   zip_stat_t st;
   zip_stat_init(&st);
-  if (zip_stat_index(z, static_cast<zip_uint64_t>(index), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+  const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
+  if (zip_stat_index(z, static_cast<zip_uint64_t>(index), 0, &st) != 0 || (st.valid & need) != need)
     throw DataError(origin + ": cannot read its size: " + zip_strerror(z));
-  // The largest array the limits allow plus a generous header: anything bigger is refused unread.
-  const zip_uint64_t max_bytes = static_cast<zip_uint64_t>(limits.max_elements) * 8 + limits.max_header_bytes + 16;
-  if (st.size > max_bytes)
-    throw DataError(fmt::format("{}: {} bytes exceed the limit of {}", origin, st.size, max_bytes));
+  check_declared_size(st, origin, limits);
   std::unique_ptr<zip_file_t, FileCloser> file(zip_fopen_index(z, static_cast<zip_uint64_t>(index), 0));
   if (!file) throw DataError(origin + ": cannot open: " + zip_strerror(z));
   std::string bytes(static_cast<size_t>(st.size), '\0');

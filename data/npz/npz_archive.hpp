@@ -1,8 +1,9 @@
 #pragma once
 // NumPy's .npz files (np.savez / np.savez_compressed): a zip archive of .npy members, read and written with
 // libzip (Debian libzip-dev). Archives are untrusted: libzip checks the central directory against the local
-// headers (ZIP_CHECKCONS) and each member's CRC-32; a member's declared size is checked against the limits
-// before anything is allocated.
+// headers (ZIP_CHECKCONS) and each member's CRC-32; a member's declared size is checked, before anything is
+// allocated, against what its compressed bytes can inflate to and against the limits (the memory cap).
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -12,6 +13,10 @@
 #include "data/npz/npy_array.hpp"
 
 namespace cagcl::data::npz {
+
+// Deflate's largest expansion: a stream of maximal-length back-references emits 258 bytes per 2 bits, ~1032
+// bytes per compressed byte. A member declaring more than this many times its compressed size is corrupt.
+inline constexpr uint64_t kMaxDeflateRatio = 1032;
 
 class NpzArchive {
  public:
