@@ -159,35 +159,18 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
   // Spaces pad the header so the data section starts 8-byte aligned, as the reference writer does.
   text.append((8 - (8 + text.size()) % 8) % 8, ' ');
 
-  const std::filesystem::path target(path);
-  const auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  const auto temp = dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
-  try {
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      if (!out) throw IoError("cannot open " + temp.string() + " for writing");
-      std::array<char, 8> length{};
-      uint64_t n = text.size();
-      for (auto& byte : length) {
-        byte = static_cast<char>(n & 0xff);
-        n >>= 8;
-      }
-      out.write(length.data(), 8);
-      out.write(text.data(), static_cast<std::streamsize>(text.size()));
-      for (const auto& tensor : data) {
-        const auto bytes = static_cast<std::streamsize>(tensor.numel() * tensor.element_size());
-        if (bytes > 0) out.write(static_cast<const char*>(tensor.data_ptr()), bytes);
-      }
-      out.flush();
-      if (!out) throw IoError("cannot write " + temp.string());
-    }
-    fsync_path(temp);
-    durable_rename(temp, target);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw;
+  AtomicFileWriter out{std::filesystem::path(path)};
+  std::array<char, 8> length{};
+  uint64_t n = text.size();
+  for (auto& byte : length) {
+    byte = static_cast<char>(n & 0xff);
+    n >>= 8;
   }
+  out.write(length.data(), length.size());
+  out.write(text.data(), text.size());
+  for (const auto& tensor : data)
+    out.write(tensor.data_ptr(), static_cast<size_t>(tensor.numel() * tensor.element_size()));
+  out.commit();
 }
 
 }  // namespace cagcl::model
