@@ -10,8 +10,9 @@
 namespace cagcl::data {
 namespace {
 
-void check_file_against_entry(const std::filesystem::path& file, const ShardEntry& e, const std::string& field,
-                              const std::string& manifest, bool verify_checksum) {
+// Returns the bytes hashed (0 when the checksum is not verified).
+uint64_t check_file_against_entry(const std::filesystem::path& file, const ShardEntry& e, const std::string& field,
+                                  const std::string& manifest, bool verify_checksum) {
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(file, ec);
   if (ec)
@@ -21,12 +22,13 @@ void check_file_against_entry(const std::filesystem::path& file, const ShardEntr
     throw DataError(fmt::format("{}: size {} bytes differs from {} field '{}.bytes' ({}): truncated or replaced?",
                                 file.string(), bytes, manifest, field, e.bytes));
   }
-  if (!verify_checksum) return;
+  if (!verify_checksum) return 0;
   const std::string sha = sha256_file(file);
   if (sha != e.sha256) {
     throw DataError(fmt::format("{}: sha256 {} differs from {} field '{}.sha256' ({})", file.string(), sha, manifest,
                                 field, e.sha256));
   }
+  return bytes;
 }
 
 void check_reader_against_entry(const ShardReader& r, const Manifest& m, const ShardEntry& e, const std::string& field,
@@ -57,7 +59,7 @@ Dataset Dataset::open(const std::filesystem::path& dir, DatasetOptions options) 
     const ShardEntry& e = ds.manifest_.shards[i];
     const std::string field = fmt::format("shards[{}]", i);
     const std::filesystem::path file = dir / e.file;
-    check_file_against_entry(file, e, field, json.string(), options.verify_checksums);
+    ds.verified_bytes_ += check_file_against_entry(file, e, field, json.string(), options.verify_checksums);
     ShardReader reader(file);
     check_reader_against_entry(reader, ds.manifest_, e, field, json.string());
     ds.shards_.push_back(std::move(reader));

@@ -25,6 +25,8 @@ class Dataset {
   const Manifest& manifest() const;
   const std::filesystem::path& dir() const;
   const std::vector<ShardReader>& shards() const;
+  // Bytes whose SHA-256 open() checked (the shards this process verified).
+  uint64_t verified_bytes() const { return verified_bytes_; }
 
   // DataError naming the dataset dir and index when out of range. Thread-safe like ShardReader::read.
   Sample read(int64_t global_index) const;
@@ -37,6 +39,7 @@ class Dataset {
   std::filesystem::path dir_;
   Manifest manifest_;
   std::vector<ShardReader> shards_;
+  uint64_t verified_bytes_ = 0;
 };
 
 }  // namespace cagcl::data

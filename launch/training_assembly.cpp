@@ -1,6 +1,7 @@
 #include "launch/training_assembly.hpp"
 
 #include "comm/comm_options.hpp"
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "data/data_options.hpp"
 #include "data/dataset.hpp"
@@ -85,16 +86,14 @@ TrainingParts assemble_training(const trainer::TrainerOptions& o, const trainer:
   p.comm = std::make_shared<trainer::TimedCommunicator>(std::move(comm));
   const int rank = p.comm->rank(), world = p.comm->size();
   if (rank == 0) {
-    std::error_code ec;
-    fs::create_directories(o.run_dir / "checkpoints", ec);
-    if (ec) throw IoError(o.run_dir.string() + ": cannot create the run directory: " + ec.message());
+    create_directories_durably(o.run_dir / "checkpoints");
     p.run_lock = std::make_shared<const trainer::RunDirectoryLock>(o.run_dir);  // before anything else touches it
   }
   p.comm->barrier();
 
   data::DatasetOptions dataset_options;
   dataset_options.verify_checksums = config.data.verify_checksums;
-  const auto dataset = std::make_shared<const data::Dataset>(data::Dataset::open(o.data_dir, dataset_options));
+  const auto dataset = trainer::open_dataset_together(*p.comm, o.data_dir, dataset_options);
   auto splits = trainer::index_splits(*dataset);
   if (splits.train.empty()) throw DataError(o.data_dir.string() + ": no sample has split 'train'");
   const auto valid_indices = splits.valid;

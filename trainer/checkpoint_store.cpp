@@ -80,20 +80,17 @@ CheckpointStore::~CheckpointStore() {
 void CheckpointStore::prepare_directory(int64_t step) {
   const auto step_dir = dir_ / step_dir_name(step);
   if (comm_->rank() == 0) {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) throw IoError(dir_.string() + ": cannot create: " + ec.message());
+    create_directories_durably(dir_);
     std::ifstream latest(dir_ / kLatestFileName);
     std::string committed;
     if (latest >> committed && committed == step_dir_name(step))
       throw Error("checkpoint: refusing to overwrite the committed checkpoint " + step_dir.string());
     // Left over from a save that never committed (or committed its manifest but not LATEST): start clean, so
     // no file of the old attempt can be mistaken for one of this one.
+    std::error_code ec;
     fs::remove_all(step_dir, ec);
     if (ec) throw IoError(step_dir.string() + ": cannot remove the stale directory: " + ec.message());
-    fs::create_directories(step_dir, ec);
-    if (ec) throw IoError(step_dir.string() + ": cannot create: " + ec.message());
-    fsync_path(dir_);
+    create_directories_durably(step_dir);
   }
   comm_->barrier();
 }

@@ -37,4 +37,10 @@ std::string broadcast_string(Communicator& comm, const std::string& value, int r
   return std::string(reinterpret_cast<const char*>(back.data_ptr<uint8_t>()), static_cast<size_t>(n));
 }
 
+std::string broadcast_string_from(Communicator& comm, int root, const std::function<std::string()>& compute) {
+  std::string value;
+  if (comm.rank() == root) value = compute();
+  return broadcast_string(comm, value, root);
+}
+
 }  // namespace cagcl::trainer

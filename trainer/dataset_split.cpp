@@ -4,6 +4,11 @@
 
 namespace cagcl::trainer {
 
+std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& /*comm*/, const std::filesystem::path& dir,
+                                                           data::DatasetOptions options) {
+  return std::make_shared<const data::Dataset>(data::Dataset::open(dir, options));
+}
+
 SplitIndex index_splits(const data::Dataset& dataset) {
   SplitIndex index;
   if (!dataset.manifest().has_reports) {

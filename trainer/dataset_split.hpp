@@ -7,10 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator.hpp"
 #include "data/dataset.hpp"
 #include "data/loader.hpp"
 
 namespace cagcl::trainer {
+
+// Collective: every rank opens the dataset at `dir`; with options.verify_checksums the shards' SHA-256s are
+// checked.
+std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, const std::filesystem::path& dir,
+                                                           data::DatasetOptions options);
 
 struct SplitIndex {
   std::vector<int64_t> train, valid;  // global indices, ascending

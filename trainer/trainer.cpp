@@ -75,15 +75,12 @@ void Trainer::restore() {
   torch::manual_seed(rank_seed(o_.config.train.seed, rank_));
   std::string chosen;
   if (!o_.resume.empty()) {
-    if (rank_ == 0) {
-      if (o_.resume != "auto")
-        chosen = resolve_checkpoint(o_.resume);
-      else if (has_checkpoints)
-        chosen = resolve_checkpoint(o_.run_dir.string());
-      else
-        spdlog::info("--resume auto: {} has no checkpoint yet; starting from step 0", o_.run_dir.string());
-    }
-    chosen = broadcast_string(*p_.comm, chosen, 0);
+    chosen = broadcast_string_from(*p_.comm, 0, [&]() -> std::string {
+      if (o_.resume != "auto") return resolve_checkpoint(o_.resume);
+      if (has_checkpoints) return resolve_checkpoint(o_.run_dir.string());
+      spdlog::info("--resume auto: {} has no checkpoint yet; starting from step 0", o_.run_dir.string());
+      return "";
+    });
   }
   if (chosen.empty()) return;
   load(chosen);

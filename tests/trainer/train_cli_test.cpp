@@ -416,5 +416,17 @@ TEST(TrainCli, FreshRunRefusesARunDirectoryWithCheckpoints) {
   EXPECT_NE(r.output.find("--resume auto"), std::string::npos) << r.output;
 }
 
+// `srun` without PMI starts N independent "rank 0 of 1" processes, which would all write the same run directory.
+TEST(TrainCli, ASingletonStartedAsOneOfTwoSlurmStepTasksStopsNamingTheVariable) {
+  reference();  // the dataset
+  const auto out = fresh("no_pmi");
+  const auto r = run_train_cli({CAGCL_BINARY, "train", "--config", "tiny", "--data", (work_root() / "data").string(),
+                                "--out", out.string(), "--steps", "1"},
+                               "no_pmi", {"SLURM_STEP_ID=0", "SLURM_STEP_NUM_TASKS=2", "SLURM_PROCID=1"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("SLURM_STEP_NUM_TASKS=2"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out / "checkpoints" / "LATEST"));
+}
+
 }  // namespace
 }  // namespace cagcl

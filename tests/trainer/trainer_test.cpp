@@ -6,11 +6,13 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "comm/self_communicator.hpp"
+#include "common/checksum.hpp"
 #include "common/error.hpp"
 #include "config/config.hpp"
 #include "data/phantom/phantom.hpp"
@@ -260,6 +262,33 @@ TEST_F(TrainerTest, ResumingAnEarlierStepSetsTheNewerStepsAsideAndTrainsThemAgai
   EXPECT_TRUE(fs::exists(checkpoints / (step_dir_name(3) + ".damaged")));
   EXPECT_TRUE(fs::exists(checkpoints / (step_dir_name(4) + ".damaged")));
   EXPECT_TRUE(fs::exists(checkpoints / step_dir_name(4) / kCheckpointManifestName));
+  EXPECT_EQ(resolve_checkpoint(options().run_dir.string()), (checkpoints / step_dir_name(4)).string());
+}
+
+TEST_F(TrainerTest, ResumingAnotherRunsCheckpointIntoARunWithCommittedStepsIsRefusedAndKeepsThem) {
+  run(options());  // the run in --out: steps 1..4 committed
+  const fs::path checkpoints = options().run_dir / "checkpoints";
+  std::map<std::string, std::string> before;
+  for (const auto& entry : fs::directory_iterator(checkpoints))
+    if (fs::exists(entry.path() / kCheckpointManifestName))
+      before[entry.path().filename().string()] = sha256_file(entry.path() / kModelFileName);
+  ASSERT_FALSE(before.empty());
+
+  auto other = options();
+  other.run_dir = run_.path() / "other";
+  other.stop_after_steps = 2;
+  run(other);
+  try {
+    run(options((other.run_dir / "checkpoints" / step_dir_name(2)).string()));
+    FAIL() << "resuming another run's checkpoint into a run with committed checkpoints was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--out"), std::string::npos) << e.what();
+  }
+  std::map<std::string, std::string> after;
+  for (const auto& entry : fs::directory_iterator(checkpoints))
+    if (fs::exists(entry.path() / kCheckpointManifestName))
+      after[entry.path().filename().string()] = sha256_file(entry.path() / kModelFileName);
+  EXPECT_EQ(after, before);
   EXPECT_EQ(resolve_checkpoint(options().run_dir.string()), (checkpoints / step_dir_name(4)).string());
 }
 
