@@ -54,4 +54,13 @@ std::string dump_json(const nlohmann::json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string dump_json(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string valid_utf8(const std::string& text) {
+  // The round trip through the serializer makes the replacement exactly the one report files get.
+  return nlohmann::json::parse(dump_json(nlohmann::json(text))).get<std::string>();
+}
+
 }  // namespace cagcl

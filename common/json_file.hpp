@@ -37,5 +37,8 @@ std::string json_excerpt(const nlohmann::json& value, size_t max_chars = 80);
 // dump() for documents we write that hold text from outside (volume names, error messages): invalid UTF-8
 // becomes U+FFFD instead of nlohmann's type_error 316, so one bad byte cannot stop a report from being written.
 std::string dump_json(const nlohmann::json& value, int indent = -1);
+std::string dump_json(const nlohmann::ordered_json& value, int indent = -1);
+// `text` as dump_json writes it: each byte that is not part of valid UTF-8 becomes U+FFFD.
+std::string valid_utf8(const std::string& text);
 
 }  // namespace cagcl

@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "common/subprocess.hpp"
 
 namespace cagcl::eval {
@@ -230,8 +231,8 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
        ".note{color:#555}</style></head><body>\n";
   h += "<h1>cagcl zero-shot evaluation</h1>\n<p class=\"note\">";
   for (const auto& [key, value] : r.run.items())
-    h += html_escape(key) + ": <code>" + html_escape(value.is_string() ? value.get<std::string>() : value.dump()) +
-         "</code><br>\n";
+    h += html_escape(valid_utf8(key)) + ": <code>" +
+         html_escape(value.is_string() ? valid_utf8(value.get<std::string>()) : dump_json(value)) + "</code><br>\n";
   h += "</p>\n";
   const auto& rb = r.robustness;
   h += fmt::format(
@@ -435,7 +436,8 @@ ReportFiles write_report(const EvalReport& report, const std::filesystem::path& 
   std::error_code ec;
   std::filesystem::create_directories(dir / "plots", ec);
   if (ec) throw IoError("--out: cannot create '" + (dir / "plots").string() + "': " + ec.message());
-  write_text(dir / "report.json", report_json(report).dump(2) + "\n");
+  // Names and provenance come from outside (datasets, paths): invalid UTF-8 is written as U+FFFD, not fatal.
+  write_text(dir / "report.json", dump_json(report_json(report), 2) + "\n");
   write_text(dir / "scores.csv", scores_csv(report));
   write_text(dir / "label_metrics.csv", label_metrics_csv(report));
   write_text(dir / "template_auc.csv", template_auc_csv(report));

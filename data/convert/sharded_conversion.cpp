@@ -2,7 +2,9 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <map>
+#include <new>
 #include <optional>
 
 #include <fmt/format.h>
@@ -54,6 +56,13 @@ std::optional<nlohmann::json> read_json(const std::filesystem::path& path) {
   }
 }
 
+// Names as a part record holds them: volume names come from file names, which need not be UTF-8.
+std::vector<std::string> as_written(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& name : names) out.push_back(valid_utf8(name));
+  return out;
+}
+
 // A part is finished when its JSON matches the plan and its file still has the recorded size and SHA-256.
 std::optional<nlohmann::json> finished_part(const ConversionPlan& plan, const std::vector<std::string>& volumes,
                                             int64_t p) {
@@ -61,7 +70,7 @@ std::optional<nlohmann::json> finished_part(const ConversionPlan& plan, const st
   auto j = read_json(dir / (part_stem(p) + ".json"));
   try {
     if (!j || !j->is_object() || j->value("fingerprint", "") != plan.fingerprint ||
-        j->at("volumes").get<std::vector<std::string>>() != volumes)
+        j->at("volumes").get<std::vector<std::string>>() != as_written(volumes))
       return std::nullopt;
     if (j->at("num_samples").get<int64_t>() > 0) {
       const std::filesystem::path file = dir / j->at("file").get<std::string>();
@@ -95,6 +104,34 @@ void set_first_index(const std::filesystem::path& file, int64_t first_index) {
   if (H5Awrite(attr, H5T_NATIVE_INT64, &first_index) < 0) h5::fail_io(where, "write failed");
   attr.close(file.string(), where.member);
   f.close(file.string(), "");
+}
+
+// Why a volume's conversion failed, for the log and the part record: the project's errors carry their context;
+// anything else (std::bad_alloc, LibTorch's c10::Error, filesystem and JSON exceptions) is named by the first
+// line of its text (c10::Error appends a stack trace).
+std::string failure_reason(const std::exception& e) {
+  if (dynamic_cast<const Error*>(&e) != nullptr) return e.what();
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return std::string("out of memory (") + e.what() + ")";
+  std::string text = e.what();
+  text = text.substr(0, std::min(text.find('\n'), size_t{500}));
+  return "unexpected error: " + text;
+}
+
+// The volume's sample, checked against the layout (so that the writer cannot refuse it later), or nullopt when
+// its conversion threw and --skip-bad records it as skipped. Without --skip-bad the error names the volume.
+std::optional<Sample> convert_or_skip(const ConversionPlan& plan, const std::string& name,
+                                      const std::function<Sample(const std::string&)>& convert, PartsReport& report) {
+  try {
+    Sample sample = convert(name);
+    validate_sample<DataError>(sample, plan.layout, fmt::format("volume '{}'", name), true);
+    return sample;
+  } catch (const std::exception& e) {
+    const std::string reason = failure_reason(e);
+    if (!plan.skip_bad) throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, reason));
+    spdlog::warn("convert: skipping volume '{}': {}", name, reason);
+    report.skipped.push_back({name, reason});
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -140,17 +177,14 @@ PartsReport convert_parts(const ConversionPlan& plan, const std::vector<std::str
     std::optional<ShardWriter> writer;
     nlohmann::json skipped = nlohmann::json::array();
     for (const auto& name : names) {
-      try {
-        const Sample sample = convert(name);
+      // Only the volume's own conversion may be skipped; a failure of the writer (a full disk) stops the run.
+      std::optional<Sample> sample = convert_or_skip(plan, name, convert, report);
+      if (sample) {
         if (!writer) writer.emplace(dir / (stem + ".h5"), layout);
-        writer->append(sample);
+        writer->append(*sample);
         ++report.converted;
-      } catch (const Error& e) {
-        if (!plan.skip_bad)
-          throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, e.what()));
-        spdlog::warn("convert: skipping volume '{}': {}", name, e.what());
-        skipped.push_back({{"name", name}, {"reason", e.what()}});
-        report.skipped.push_back({name, e.what()});
+      } else {
+        skipped.push_back({{"name", report.skipped.back().name}, {"reason", report.skipped.back().reason}});
       }
       progress.advance();
     }
@@ -165,7 +199,7 @@ PartsReport convert_parts(const ConversionPlan& plan, const std::vector<std::str
     } else {
       part["num_samples"] = 0;
     }
-    write_file_atomically(dir / (stem + ".json"), part.dump(1) + "\n");
+    write_file_atomically(dir / (stem + ".json"), dump_json(part, 1) + "\n");
   }
   return report;
 }
@@ -229,7 +263,7 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
   for (const auto& s : report.skipped) skipped.push_back({{"name", s.name}, {"reason", s.reason}});
   const nlohmann::json conversion = {
       {"volumes", volumes.size()}, {"converted", first_index}, {"per_split", per_split}, {"skipped", skipped}};
-  write_file_atomically(plan.out / kReportFile, conversion.dump(1) + "\n");
+  write_file_atomically(plan.out / kReportFile, dump_json(conversion, 1) + "\n");
   vocab.write(plan.out / kVocabFile);
   m.generator = plan.generator;
   m.generator["fingerprint"] = plan.fingerprint;

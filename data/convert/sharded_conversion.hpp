@@ -48,10 +48,12 @@ struct PartsReport {
   std::vector<SkippedVolume> skipped;  // by this rank in this run
 };
 
-// Every rank: converts its unfinished parts. `convert` turns a volume name into a Sample or throws
-// cagcl::Error (DataError/IoError); with skip_bad the volume is recorded as skipped, otherwise the error is
-// rethrown with the volume's name. Does nothing when OUT already holds the dataset of this fingerprint;
-// UsageError when it holds one made with another fingerprint.
+// Every rank: converts its unfinished parts. `convert` turns a volume name into a Sample or throws; whatever
+// it throws (cagcl::Error, std::bad_alloc, LibTorch's c10::Error, filesystem or JSON exceptions) is that
+// volume's failure: with skip_bad it is recorded as skipped with the reason, otherwise a DataError naming the
+// volume stops the run. Errors of the output (a shard that cannot be written: a full disk) always stop it.
+// Does nothing when OUT already holds the dataset of this fingerprint; UsageError when it holds one made with
+// another fingerprint.
 PartsReport convert_parts(const ConversionPlan& plan, const std::vector<std::string>& volumes,
                           const std::function<Sample(const std::string&)>& convert);
 
