@@ -7,6 +7,7 @@
 #if CAGCL_WITH_NCCL
 #include <cuda_runtime.h>
 
+#include <string>
 #include <vector>
 
 #include "comm/autograd_collectives.hpp"
@@ -80,6 +81,30 @@ TEST(NcclCommunicator, RejectsCpuTensorsAndBadDevices) {
   EXPECT_THROW(NcclCommunicator(bootstrap, cuda_device_count()), CommError);
   NcclCommunicator comm(bootstrap, 0);
   EXPECT_THROW(comm.all_reduce_async(torch::ones({2}), ReduceOp::sum), CommError);
+}
+
+// A bootstrap that claims a world of two while this process is alone: rank 0 of 2 whose rank 1 never arrives
+// (one GPU cannot hold two NCCL ranks, so the hang of a peer is tested at the init).
+class LoneRankZeroOfTwo : public SelfCommunicator {
+ public:
+  int size() const override { return 2; }
+};
+
+TEST(NcclCommunicator, RankZeroOfTwoAloneEndsItsInitAfterTheFailureTimeout) {
+  CAGCL_SKIP_WITHOUT_GPU();
+  LoneRankZeroOfTwo bootstrap;
+  CommOptions options;
+  options.failure_timeout_s = 3;
+  std::string error;
+  try {
+    NcclCommunicator comm(bootstrap, 0, options);
+  } catch (const CommError& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("rank 0/2 NcclCommunicator(cuda:0): ncclCommInitRank: not complete after 3 s "
+                       "(comm.failure_timeout_s)"),
+            std::string::npos)
+      << "error: '" << error << "'";
 }
 
 #if CAGCL_TORCH_CUDA
