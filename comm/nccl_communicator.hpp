@@ -6,6 +6,10 @@
 // record on comm; Work::wait() makes the compute stream wait for that event (it does not block the host).
 // The compute stream is LibTorch's current CUDA stream where LibTorch has CUDA (CAGCL_TORCH_CUDA), else the
 // legacy default stream. Tensors are CUDA tensors on this communicator's device.
+// The NCCL communicator is non-blocking (ncclConfig_t.blocking = 0): its init, and any call that returns
+// ncclInProgress, is polled and aborted after comm.failure_timeout_s (a CommError naming it); a watchdog thread
+// (comm/nccl_watchdog.hpp) aborts it and ends the process when a collective outlasts that timeout or NCCL reports
+// an asynchronous error.
 #if CAGCL_WITH_NCCL
 #include <memory>
 
