@@ -266,23 +266,33 @@ std::vector<Field> fields_of(Config& c) {
   };
 }
 
+// A value from the user's YAML for an error message: short, whatever its size.
+std::string shown(const YAML::Node& value) {
+  std::string text = value.IsScalar() ? value.Scalar() : YAML::Dump(value);
+  if (text.size() > 80) text = text.substr(0, 80) + "...";
+  return text;
+}
+
 void set_field(Config& config, const std::string& path, const YAML::Node& value, const std::string& origin) {
   auto fields = fields_of(config);
   auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.path == path; });
   if (it == fields.end()) throw UsageError(origin + ": unknown key '" + path + "' (see `cagcl config --keys`)");
   const std::string err = it->set(value);
-  if (!err.empty()) {
-    std::string shown = value.IsScalar() ? value.Scalar() : YAML::Dump(value);
-    throw UsageError(origin + ": key '" + path + "': " + err + " (got '" + shown + "')");
-  }
+  if (!err.empty()) throw UsageError(origin + ": key '" + path + "': " + err + " (got '" + shown(value) + "')");
 }
 
+// Keys are `section.name`: a mapping is a section only at the top; below, any value goes to its key, whose
+// type check names it ("key 'train.steps': expected an integer").
 void apply_node(Config& config, const YAML::Node& node, const std::string& prefix, const std::string& origin) {
   for (const auto& item : node) {
-    const std::string key = item.first.as<std::string>();
+    if (!item.first.IsScalar()) {
+      throw UsageError(origin + ": " + (prefix.empty() ? "a top-level key" : "a key in '" + prefix + "'") +
+                       " is not a name (got '" + shown(item.first) + "')");
+    }
+    const std::string key = item.first.Scalar();
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (prefix.empty() && key == "base") continue;  // handled by load_config
-    if (item.second.IsMap()) {
+    if (prefix.empty() && item.second.IsMap()) {
       apply_node(config, item.second, path, origin);
     } else {
       set_field(config, path, item.second, origin);
@@ -364,7 +374,9 @@ Config load_config(const std::string& source, const std::vector<std::string>& ov
     const std::string text = read_text_file(source);
     const YAML::Node root = parse_yaml(text, source);
     if (root.IsMap() && root["base"]) {
-      const std::string base = root["base"].as<std::string>();
+      if (!root["base"].IsScalar())
+        throw UsageError(source + ": key 'base': expected a preset name (got '" + shown(root["base"]) + "')");
+      const std::string base = root["base"].Scalar();
       if (!is_preset(base)) throw UsageError(source + ": key 'base': unknown preset '" + base + "'");
       apply_yaml(config, preset_yaml(base), "preset '" + base + "'");
     }

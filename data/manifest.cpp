@@ -101,6 +101,17 @@ ShardEntry parse_shard(const Fields& f, const json& j, const std::string& field)
   return e;
 }
 
+// The generator is free-form, except the fields cagcl itself reads back: `vocab` names the dataset's vocab.txt
+// (data_options.cpp joins it to the dataset directory), so it must be a plain file name.
+void check_generator(const Fields& f, const json& generator) {
+  if (!generator.is_object()) return;
+  const auto vocab = generator.find("vocab");
+  if (vocab == generator.end()) return;
+  if (!vocab->is_string()) f.fail("generator.vocab", fmt::format("expected a file name, found {}", vocab->type_name()));
+  if (!is_plain_file_name(vocab->get<std::string>()))
+    f.fail("generator.vocab", json_excerpt(*vocab) + " is not a plain file name inside the dataset directory");
+}
+
 }  // namespace
 
 int64_t Manifest::num_samples() const {
@@ -168,6 +179,7 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
     f.fail("num_samples", fmt::format("{} does not match the sum of the shards' num_samples ({})", total, next_index));
   }
   m.generator = f.member(j, "generator", "generator");
+  check_generator(f, m.generator);
   if (const auto it = j.find("reports"); it != j.end()) {
     if (!it->is_boolean()) f.fail("reports", fmt::format("expected true or false, found {}", it->type_name()));
     m.has_reports = it->get<bool>();

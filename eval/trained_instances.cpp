@@ -20,7 +20,7 @@ struct StepCounts {
 };
 
 // The step line's (step, invocation, counts), or false when the line is not such a line: torn (the last line
-// of a killed run) or nested deeper than any metrics line (common/json_file.hpp).
+// of a killed run), nested deeper than any metrics line (common/json_file.hpp), or of other types.
 bool parse_step_line(const std::string& line, int64_t& step, StepCounts& out) {
   nlohmann::json j;
   try {
@@ -28,14 +28,17 @@ bool parse_step_line(const std::string& line, int64_t& step, StepCounts& out) {
   } catch (const DataError&) {
     return false;
   }
-  if (!j.is_object() || j.value("event", "") != "step" || !j.contains("intact_instances")) return false;
-  const auto& step_field = j["step"];
-  const auto& counts = j["intact_instances"];
-  if (!step_field.is_number_integer() || !counts.is_object()) return false;
-  step = step_field.get<int64_t>();
+  if (!j.is_object()) return false;
+  const auto event = j.find("event");
+  if (event == j.end() || *event != "step") return false;
+  const auto step_field = j.find("step");
+  const auto counts = j.find("intact_instances");
+  if (step_field == j.end() || counts == j.end() || !step_field->is_number_integer() || !counts->is_object())
+    return false;
+  step = step_field->get<int64_t>();
   const auto invocation = j.find("invocation");
   out.invocation = invocation != j.end() && invocation->is_number_integer() ? invocation->get<int64_t>() : 0;
-  for (const auto& [anatomy, n] : counts.items())
+  for (const auto& [anatomy, n] : counts->items())
     if (n.is_number_integer()) out.counts[anatomy] = n.get<int64_t>();
   return true;
 }

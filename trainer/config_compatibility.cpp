@@ -10,6 +10,13 @@
 namespace cagcl::trainer {
 namespace {
 
+// The key of a YAML mapping entry as a name; DataError naming `origin` and `where` when it is not a scalar (a
+// mapping or a list used as a key: the saved configuration is damaged).
+std::string key_name(const YAML::Node& key, const std::string& origin, const std::string& where) {
+  if (!key.IsScalar()) throw DataError(origin + ": configuration has a key that is not a name in " + where);
+  return key.Scalar();
+}
+
 std::map<std::string, std::string> flatten(const std::string& yaml, const std::string& origin) {
   YAML::Node root;
   try {
@@ -20,12 +27,12 @@ std::map<std::string, std::string> flatten(const std::string& yaml, const std::s
   std::map<std::string, std::string> out;
   if (!root.IsMap()) return out;
   for (const auto& section : root) {
-    const std::string name = section.first.as<std::string>();
+    const std::string name = key_name(section.first, origin, "the top level");
     if (!section.second.IsMap()) continue;
     for (const auto& item : section.second) {
       YAML::Emitter e;
       e << YAML::Flow << item.second;
-      out[name + "." + item.first.as<std::string>()] = e.c_str();
+      out[name + "." + key_name(item.first, origin, "section '" + name + "'")] = e.c_str();
     }
   }
   return out;

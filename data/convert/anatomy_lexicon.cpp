@@ -126,14 +126,18 @@ AnatomyLexicon AnatomyLexicon::from_yaml(const std::string& yaml_text, const std
     }
     return out;
   };
+  if (!root.IsMap()) throw UsageError(origin + ": expected a mapping with 'normal_cues' and 'anatomies'");
   lex.normal_cues_ = terms(root["normal_cues"], "normal_cues");
   const YAML::Node anatomies = root["anatomies"];
   if (!anatomies || !anatomies.IsMap() || anatomies.size() == 0)
     throw UsageError(origin + ": 'anatomies' must map anatomy names to {keywords, exclude}");
   for (const auto& kv : anatomies) {
+    if (!kv.first.IsScalar()) throw UsageError(origin + ": 'anatomies' has a key that is not an anatomy name");
     Entry e;
-    e.anatomy = kv.first.as<std::string>();
+    e.anatomy = kv.first.Scalar();
     const std::string key = "anatomies." + e.anatomy;
+    if (!kv.second.IsMap())
+      throw UsageError(fmt::format("{}: '{}' must be a mapping {{keywords, exclude}}", origin, key));
     e.keywords = terms(kv.second["keywords"], key + ".keywords");
     if (e.keywords.empty()) throw UsageError(fmt::format("{}: '{}.keywords' must not be empty", origin, key));
     e.exclude = terms(kv.second["exclude"], key + ".exclude");

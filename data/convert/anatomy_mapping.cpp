@@ -26,6 +26,7 @@ AnatomyMapping AnatomyMapping::from_yaml(const std::string& yaml_text, const std
   } catch (const YAML::Exception& e) {
     throw UsageError(fmt::format("{}: not valid YAML: {}", origin, e.what()));
   }
+  if (!root.IsMap()) throw UsageError(origin + ": expected a mapping with 'anatomies', a list of {name, classes}");
   const YAML::Node list = root["anatomies"];
   if (!list || !list.IsSequence() || list.size() == 0)
     throw UsageError(origin + ": 'anatomies' must be a non-empty list of {name, classes}");

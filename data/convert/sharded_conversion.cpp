@@ -63,6 +63,26 @@ std::vector<std::string> as_written(const std::vector<std::string>& names) {
   return out;
 }
 
+// The skipped volumes of a part record or of conversion_report.json. DataError naming `file` and the field
+// when an entry is not {"name": string, "reason": string}.
+std::vector<SkippedVolume> skipped_of(const nlohmann::json& record, const std::string& file) {
+  const auto list = record.is_object() ? record.find("skipped") : record.end();
+  if (list == record.end() || !list->is_array()) throw DataError(file + ": field 'skipped': expected a list");
+  std::vector<SkippedVolume> out;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const auto& entry = (*list)[i];
+    SkippedVolume v;
+    for (auto [key, value] : {std::pair{"name", &v.name}, std::pair{"reason", &v.reason}}) {
+      const auto it = entry.is_object() ? entry.find(key) : entry.end();
+      if (it == entry.end() || !it->is_string())
+        throw DataError(fmt::format("{}: field 'skipped[{}].{}': expected a string", file, i, key));
+      *value = it->get<std::string>();
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 // A part is finished when its JSON matches the plan and its file still has the recorded size and SHA-256.
 std::optional<nlohmann::json> finished_part(const ConversionPlan& plan, const std::vector<std::string>& volumes,
                                             int64_t p) {
@@ -73,24 +93,20 @@ std::optional<nlohmann::json> finished_part(const ConversionPlan& plan, const st
         j->at("volumes").get<std::vector<std::string>>() != as_written(volumes))
       return std::nullopt;
     if (j->at("num_samples").get<int64_t>() > 0) {
+      // Only the part's own file: assembly copies it into the dataset.
+      if (j->at("file") != part_stem(p) + ".h5") return std::nullopt;
       const std::filesystem::path file = dir / j->at("file").get<std::string>();
       std::error_code ec;
       if (std::filesystem::file_size(file, ec) != j->at("bytes").get<uint64_t>() || ec) return std::nullopt;
       if (sha256_file(file) != j->at("sha256").get<std::string>()) return std::nullopt;
     }
+    skipped_of(*j, "part record");  // a record whose list of skipped volumes is damaged is redone too
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   } catch (const Error&) {
     return std::nullopt;
   }
   return j;
-}
-
-std::vector<SkippedVolume> skipped_of(const nlohmann::json& part) {
-  std::vector<SkippedVolume> out;
-  for (const auto& s : part.at("skipped"))
-    out.push_back({s.at("name").get<std::string>(), s.at("reason").get<std::string>()});
-  return out;
 }
 
 // Overwrites the root attribute first_index of a closed shard file.
@@ -140,7 +156,8 @@ bool dataset_is_complete(const std::filesystem::path& out, const std::string& fi
   const std::filesystem::path manifest = out / kManifestFileName;
   if (!std::filesystem::exists(manifest)) return false;
   const Manifest m = Manifest::load(manifest);
-  if (m.generator.is_object() && m.generator.value("fingerprint", "") == fingerprint) return true;
+  const auto stored = m.generator.is_object() ? m.generator.find("fingerprint") : m.generator.end();
+  if (stored != m.generator.end() && *stored == fingerprint) return true;
   throw UsageError(
       fmt::format("{}: holds a dataset converted from other inputs or options; delete it (or choose "
                   "another --out) to convert again",
@@ -209,7 +226,7 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
   if (dataset_is_complete(plan.out, plan.fingerprint)) {
     report.already_complete = true;
     report.manifest = Manifest::load(plan.out / kManifestFileName);
-    if (auto j = read_json(plan.out / kReportFile)) report.skipped = skipped_of(*j);
+    if (auto j = read_json(plan.out / kReportFile)) report.skipped = skipped_of(*j, (plan.out / kReportFile).string());
     return report;
   }
   const std::filesystem::path dir = parts_dir(plan);
@@ -231,7 +248,7 @@ AssemblyReport assemble_dataset(const ConversionPlan& plan, const std::vector<st
                       "convert it",
                       dir.string(), p));
     }
-    for (auto& s : skipped_of(*part)) report.skipped.push_back(std::move(s));
+    for (auto& s : skipped_of(*part, part_stem(p) + ".json")) report.skipped.push_back(std::move(s));
     const int64_t n = part->at("num_samples").get<int64_t>();
     if (n == 0) continue;
     const std::string shard = shard_file_name(static_cast<int64_t>(m.shards.size()));

@@ -48,6 +48,7 @@ LabelMap LabelMap::from_yaml(const std::string& yaml_text, const std::string& or
   } catch (const YAML::Exception& e) {
     throw UsageError(fmt::format("{}: not valid YAML: {}", origin, e.what()));
   }
+  if (!root.IsMap()) throw UsageError(origin + ": expected a mapping with 'labels', a list of {name, abnormalities}");
   const YAML::Node list = root["labels"];
   if (!list || !list.IsSequence() || list.size() == 0)
     throw UsageError(origin + ": 'labels' must be a non-empty list of {name, abnormalities[, locations]}");
