@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "common/error.hpp"
@@ -19,6 +20,13 @@ std::vector<size_t> code_point_starts(const std::string& word) {
   }
   starts.push_back(word.size());
   return starts;
+}
+
+// The special token (HF BertTokenizer's all_special_tokens) spelled exactly at `at`, or nullptr.
+const char* special_token_at(const std::string& text, size_t at) {
+  for (const char* token : {kClsToken, kSepToken, kPadToken, kMaskToken, kUnkToken})
+    if (text.compare(at, std::strlen(token), token) == 0) return token;
+  return nullptr;
 }
 
 }  // namespace
@@ -113,7 +121,22 @@ void Tokenizer::word_pieces(const std::string& word, std::vector<std::string>& o
 
 std::vector<std::string> Tokenizer::tokenize(const std::string& text) const {
   std::vector<std::string> pieces;
-  for (const std::string& word : basic_tokenize(text)) word_pieces(word, pieces);
+  auto add_text = [&](size_t begin, size_t end) {
+    for (const std::string& word : basic_tokenize(text.substr(begin, end - begin))) word_pieces(word, pieces);
+  };
+  // HF splits the raw text at its special tokens before any cleaning or lower-casing (its added-tokens trie);
+  // each becomes that token, or [UNK] when the vocabulary lacks it. They all start with '[' and hold no other
+  // '[', so a left-to-right scan finds the same matches as the trie.
+  size_t done = 0;
+  for (size_t at = text.find('['); at != std::string::npos; at = text.find('[', at + 1)) {
+    const char* special = special_token_at(text, at);
+    if (special == nullptr) continue;
+    add_text(done, at);
+    pieces.emplace_back(ids_.count(special) ? special : kUnkToken);
+    done = at + std::strlen(special);
+    at = done - 1;
+  }
+  add_text(done, text.size());
   return pieces;
 }
 

@@ -30,6 +30,8 @@ class Tokenizer {
   explicit Tokenizer(std::vector<std::string> vocab);
 
   // Word pieces, e.g. "Peribronchial thickening." -> peri ##bron ##chial thickening . (vocabulary-dependent).
+  // A special token written in the text ("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", exactly so) is that
+  // token, as in HF ([UNK] when the vocabulary lacks it).
   std::vector<std::string> tokenize(const std::string& text) const;
   // Ids of the pieces.
   std::vector<int64_t> ids(const std::string& text) const;
