@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -46,7 +47,7 @@ std::string type_name() {
   else if constexpr (std::is_integral_v<T>)
     return "an integer";
   else if constexpr (std::is_floating_point_v<T>)
-    return "a number";
+    return "a finite number";
   else
     return "a string";
 }
@@ -75,10 +76,11 @@ bool parse_scalar(const YAML::Node& node, T& out) {
       return false;
     }
   } else if constexpr (std::is_floating_point_v<T>) {
+    // std::stod also reads "inf" and "nan"; no key means them, and nan would pass every range check.
     try {
       size_t used = 0;
       out = static_cast<T>(std::stod(text, &used));
-      return used == text.size();
+      return used == text.size() && std::isfinite(out);
     } catch (const std::exception&) {
       return false;
     }
