@@ -64,6 +64,14 @@ bool plain_file_name(const std::string& name) {
          name.find('\\') == std::string::npos;
 }
 
+// As `sha256sum` prints it, and as the store compares it.
+bool is_sha256_hex(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 }  // namespace
 
 std::string step_dir_name(int64_t step) {
@@ -161,11 +169,13 @@ CheckpointManifest CheckpointManifest::from_json(const nlohmann::json& j, const 
   std::set<std::string> names;
   for (size_t i = 0; i < r.array("files").size(); ++i) {
     auto f = r.item("files", i);
-    CheckpointFile file{f.string("name"), static_cast<int>(f.integer("rank")),
-                        static_cast<uint64_t>(f.integer("bytes")), f.string("sha256")};
+    // Compared before narrowing to int: 2^32 would wrap to rank 0.
+    const int64_t rank = f.integer("rank");
+    if (rank >= m.world_size) f.fail("rank", "is not below world_size");
+    CheckpointFile file{f.string("name"), static_cast<int>(rank), static_cast<uint64_t>(f.integer("bytes")),
+                        f.string("sha256")};
     if (!plain_file_name(file.name)) f.fail("name", "must be a plain file name");
-    if (file.rank >= m.world_size) f.fail("rank", "is not below world_size");
-    if (file.sha256.size() != 64) f.fail("sha256", "must be 64 hex digits");
+    if (!is_sha256_hex(file.sha256)) f.fail("sha256", "must be 64 lower-case hex digits");
     if (!names.insert(file.name).second) f.fail("name", "is listed twice");
     m.files.push_back(file);
   }
@@ -185,8 +195,8 @@ CheckpointManifest CheckpointManifest::from_json(const nlohmann::json& j, const 
   for (size_t i = 0; i < r.array("ranks").size(); ++i) {
     auto e = r.item("ranks", i);
     RankState state;
-    state.rank = static_cast<int>(e.integer("rank"));
-    if (state.rank != static_cast<int>(i)) e.fail("rank", "must be " + std::to_string(i));
+    if (e.integer("rank") != static_cast<int64_t>(i)) e.fail("rank", "must be " + std::to_string(i));
+    state.rank = static_cast<int>(i);
     state.file = e.string("file");
     if (!names.count(state.file)) e.fail("file", "is not among the listed files");
     for (size_t k = 0; k < e.array("pieces").size(); ++k) {
