@@ -7,6 +7,8 @@ PACKAGES=(
   build-essential cmake git pkg-config
   ninja-build lld                     # scripts/build.sh: Ninja and the LLVM linker (docs/building.md)
   clang-format                        # the tree's style, checked by CTest architecture.clang_format
+  clang libclang-rt-14-dev            # scripts/fuzz.sh: libFuzzer and the ASan/UBSan runtimes (the runtimes are only
+                                      # a Recommends of clang, which --no-install-recommends skips)
   libtorch-dev libopenblas0-pthread   # without OpenBLAS, Debian's LibTorch uses the ~20x slower reference BLAS
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools hdf5-filter-plugin   # the plugin brings the LZ4 filter the shards prefer
