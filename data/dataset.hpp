@@ -13,6 +13,10 @@ namespace cagcl::data {
 
 struct DatasetOptions {
   bool verify_checksums = true;  // sha256 of every shard against the manifest (reads every byte once)
+  // With verify_checksums: only the shards i with i % verify_share_count == verify_share_index (one rank's share
+  // of the job's verification; the sizes and layouts of all shards are checked regardless).
+  int verify_share_index = 0;
+  int verify_share_count = 1;
 };
 
 class Dataset {

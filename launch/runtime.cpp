@@ -30,6 +30,26 @@ std::string host_name() {
 
 int threads_per_rank(int cores, int local_size) { return std::max(1, cores / std::max(1, local_size)); }
 
+std::optional<std::string> world_size_disagreement(int mpi_world_size,
+                                                   const std::function<const char*(const char*)>& env) {
+  const char* name = nullptr;
+  for (const char* candidate : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
+    if (env(candidate)) {
+      name = candidate;
+      break;
+    }
+  if (!name && env("SLURM_STEP_ID") && env("SLURM_NTASKS")) name = "SLURM_NTASKS";
+  if (!name) return std::nullopt;
+  const std::string value = env(name);
+  char* end = nullptr;
+  const long tasks = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || tasks <= 0 || tasks == mpi_world_size) return std::nullopt;
+  return "MPI sees " + std::to_string(mpi_world_size) + " rank(s) but " + name + "=" + value +
+         " says this process is one of " + value + " tasks: the launcher started the tasks without connecting " +
+         "them (e.g. srun without --mpi=pmix), so each would train alone and they would overwrite each other's " +
+         "run directory. Launch with `srun --mpi=pmix` or `mpirun` (docs/distributed.md)";
+}
+
 std::optional<SlurmInfo> read_slurm_environment() {
   if (!std::getenv("SLURM_JOB_ID")) return std::nullopt;
   return SlurmInfo{env_or_empty("SLURM_JOB_ID"), env_or_empty("SLURM_PROCID"), env_or_empty("SLURM_NODEID"),
@@ -47,6 +67,8 @@ Runtime::Runtime(int* argc, char*** argv, const RuntimeOptions& options)
     throw Error("Runtime: MPI_Init_thread failed");
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+  if (const auto why = world_size_disagreement(world_size_, [](const char* name) { return std::getenv(name); }))
+    abort(*why, static_cast<int>(ExitCode::usage));
   if (provided < MPI_THREAD_MULTIPLE) {
     const std::string what = "Runtime: MPI provides thread level " + std::to_string(provided) +
                              ", the MPI communicator needs MPI_THREAD_MULTIPLE (" +

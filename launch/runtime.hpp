@@ -69,6 +69,12 @@ class Runtime {
 // The cores of this node LibTorch may use divided among its local ranks, at least 1.
 int threads_per_rank(int cores, int local_size);
 
+// Why the world size the launcher gave this process disagrees with MPI's, or nullopt when it agrees. The first of
+// OMPI_COMM_WORLD_SIZE, PMI_SIZE, SLURM_STEP_NUM_TASKS (SLURM_NTASKS inside an srun step) that `env` has is the
+// launcher's word; only it is compared (under mpirun in a Slurm job, the Slurm step is mpirun's daemons).
+std::optional<std::string> world_size_disagreement(int mpi_world_size,
+                                                   const std::function<const char*(const char*)>& env);
+
 // The Slurm values of this process's environment; nullopt outside a Slurm job.
 std::optional<SlurmInfo> read_slurm_environment();
 

@@ -19,6 +19,7 @@
 #include "common/error.hpp"
 #include "model/safetensors.hpp"
 #include "trainer/collective_strings.hpp"
+#include "trainer/work_together.hpp"
 
 namespace cagcl::trainer {
 namespace fs = std::filesystem;
@@ -79,7 +80,10 @@ CheckpointStore::~CheckpointStore() {
 
 void CheckpointStore::prepare_directory(int64_t step) {
   const auto step_dir = dir_ / step_dir_name(step);
-  if (comm_->rank() == 0) {
+  // Rank 0's file-system work (a stale directory may be large, fsyncs may be slow) under work_together: the
+  // others wait without a failure timeout running out.
+  work_together(*comm_, [&] {
+    if (comm_->rank() != 0) return;
     create_directories_durably(dir_);
     std::ifstream latest(dir_ / kLatestFileName);
     std::string committed;
@@ -91,8 +95,7 @@ void CheckpointStore::prepare_directory(int64_t step) {
     fs::remove_all(step_dir, ec);
     if (ec) throw IoError(step_dir.string() + ": cannot remove the stale directory: " + ec.message());
     create_directories_durably(step_dir);
-  }
-  comm_->barrier();
+  });
 }
 
 void CheckpointStore::begin_save(CheckpointSnapshot snapshot) {
@@ -154,8 +157,12 @@ std::optional<CheckpointReport> CheckpointStore::poll() {
 
 std::optional<CheckpointReport> CheckpointStore::finish() {
   if (!pending_) return std::nullopt;
-  if (pending_->thread.joinable()) pending_->thread.join();
-  return commit();
+  // Polling, not joining: while rank 0 writes and hashes the model file, the other ranks' collectives stay
+  // answered, so a save longer than the failure timeout is not taken for a dead peer.
+  for (;;) {
+    if (auto report = poll()) return report;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 CheckpointReport CheckpointStore::save(CheckpointSnapshot snapshot) {
@@ -200,7 +207,8 @@ CheckpointReport CheckpointStore::commit() {
   const auto step_dir = dir_ / step_dir_name(p->step);
   if (!failures.empty()) throw IoError("checkpoint " + step_dir.string() + " not committed: " + failures);
 
-  if (comm_->rank() == 0) {
+  work_together(*comm_, [&] {
+    if (comm_->rank() != 0) return;
     CheckpointManifest m = p->common;
     m.world_size = comm_->size();
     m.unix_time = unix_now();
@@ -226,8 +234,7 @@ CheckpointReport CheckpointStore::commit() {
     // The commit point: LATEST is replaced atomically, after everything it points to is durable.
     write_file_atomically(dir_ / kLatestFileName, step_dir_name(p->step) + "\n");
     prune(p->step);
-  }
-  comm_->barrier();
+  });
   CheckpointReport report;
   report.step = p->step;
   report.ok = true;

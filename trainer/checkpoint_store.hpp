@@ -59,7 +59,8 @@ class CheckpointStore {
   // Collective, at a step boundary: commits the pending save when every rank's files are written. Returns its
   // report when it committed now.
   std::optional<CheckpointReport> poll();
-  // Collective: waits for the pending save (if any) and commits it.
+  // Collective: waits for the pending save (if any) and commits it, polling all ranks meanwhile (no failure
+  // timeout while the files are written).
   std::optional<CheckpointReport> finish();
   bool pending() const { return pending_ != nullptr; }
 

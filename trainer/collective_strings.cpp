@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "trainer/work_together.hpp"
+
 namespace cagcl::trainer {
 
 std::vector<std::string> all_gather_strings(Communicator& comm, const std::string& mine) {
@@ -39,7 +41,9 @@ std::string broadcast_string(Communicator& comm, const std::string& value, int r
 
 std::string broadcast_string_from(Communicator& comm, int root, const std::function<std::string()>& compute) {
   std::string value;
-  if (comm.rank() == root) value = compute();
+  work_together(comm, [&] {
+    if (comm.rank() == root) value = compute();
+  });
   return broadcast_string(comm, value, root);
 }
 

@@ -1,12 +1,35 @@
 #include "trainer/dataset_split.hpp"
 
+#include <exception>
+
 #include "common/error.hpp"
+#include "trainer/collective_strings.hpp"
+#include "trainer/work_together.hpp"
 
 namespace cagcl::trainer {
 
-std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& /*comm*/, const std::filesystem::path& dir,
+std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, const std::filesystem::path& dir,
                                                            data::DatasetOptions options) {
-  return std::make_shared<const data::Dataset>(data::Dataset::open(dir, options));
+  options.verify_share_index = comm.rank();
+  options.verify_share_count = comm.size();
+  std::shared_ptr<const data::Dataset> dataset;
+  std::exception_ptr failure;
+  std::string reason;
+  work_together(comm, [&] {
+    try {
+      dataset = std::make_shared<const data::Dataset>(data::Dataset::open(dir, options));
+    } catch (const std::exception& e) {
+      failure = std::current_exception();
+      reason = e.what();
+    }
+  });
+  // Each shard was verified by one rank only: every rank must learn of a bad one, and stop with it.
+  const auto reasons = all_gather_strings(comm, reason);
+  if (failure) std::rethrow_exception(failure);
+  for (int r = 0; r < comm.size(); ++r)
+    if (!reasons[r].empty())
+      throw DataError("rank " + std::to_string(r) + " could not open the dataset: " + reasons[r]);
+  return dataset;
 }
 
 SplitIndex index_splits(const data::Dataset& dataset) {

@@ -13,8 +13,9 @@
 
 namespace cagcl::trainer {
 
-// Collective: every rank opens the dataset at `dir`; with options.verify_checksums the shards' SHA-256s are
-// checked.
+// Collective: every rank opens the dataset at `dir`; with options.verify_checksums each shard's SHA-256 is
+// checked by one rank (rank r takes the shards i with i % world == r) while the others wait in work_together. A
+// bad shard stops every rank, naming it.
 std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, const std::filesystem::path& dir,
                                                            data::DatasetOptions options);
 

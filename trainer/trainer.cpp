@@ -83,9 +83,15 @@ void Trainer::restore() {
     });
   }
   if (chosen.empty()) return;
-  load(chosen);
   std::error_code ec;
-  if (rank_ == 0 && fs::equivalent(fs::path(chosen).parent_path(), checkpoints, ec))
+  const bool own_checkpoint = fs::equivalent(fs::path(chosen).parent_path(), checkpoints, ec);
+  // Training on from another run's step would save over this run's committed steps of the same numbers.
+  if (!own_checkpoint && has_checkpoints)
+    throw UsageError("--resume " + chosen + ": --out " + o_.run_dir.string() +
+                     " has committed checkpoints of its own, which continuing another run there would replace; " +
+                     "choose a fresh --out, or pass --resume auto to continue " + o_.run_dir.string());
+  load(chosen);
+  if (rank_ == 0 && own_checkpoint)
     for (const auto& moved : set_aside_checkpoints_after(checkpoints, step_))
       spdlog::warn("resume: set aside {} (newer than the checkpoint resumed from; its steps are trained again)",
                    moved.string());

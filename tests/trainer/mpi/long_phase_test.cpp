@@ -69,6 +69,7 @@ TEST(LongPhases, ForegroundSaveWhoseModelFileOutlastsTheFailureTimeoutCommits) {
   s.common.config_yaml = "train:\n  lr: 0.001\n";
   // Rank 0 alone writes and hashes the model: 384 MB take it well past the 0.3 s failure timeout.
   if (comm->rank() == 0) s.model["big"] = torch::ones({96 * 1024 * 1024});
+  world()->barrier();  // filling the tensor is not part of the save
   const auto started = std::chrono::steady_clock::now();
   const CheckpointReport report = store.save(std::move(s));
   EXPECT_TRUE(report.ok);
