@@ -22,6 +22,7 @@ CAGCL=$(realpath "${1:?$usage}")
 WORK=$(realpath "${2:?$usage}")
 fault=${3:?$usage}
 case $fault in link-cut | rank-kill) ;; *) echo "$usage" >&2; exit 2 ;; esac
+cluster_require # skips (77) where the nodes cannot be made, before looking for the reference run
 ref=$WORK/reference
 [[ -f $WORK/reference.done ]] || fail "no uninterrupted reference run in $ref (cluster.two_node_train makes it)"
 # Time the abort may take to reach every rank after the failure timeout fired (a hang bound only).
