@@ -192,7 +192,8 @@ Manifest Manifest::load(const std::filesystem::path& dataset_json) {
 }
 
 void Manifest::save(const std::filesystem::path& dataset_json) const {
-  write_file_atomically(dataset_json, to_json().dump(2) + "\n");
+  // The generator records input paths, which need not be UTF-8: written with U+FFFD, never a type_error.
+  write_file_atomically(dataset_json, dump_json(to_json(), 2) + "\n");
 }
 
 }  // namespace cagcl::data
