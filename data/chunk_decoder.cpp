@@ -89,7 +89,7 @@ std::vector<uint8_t> decode_deflate(const std::vector<uint8_t>& in, size_t decod
 }
 
 std::vector<uint8_t> unshuffle(const std::vector<uint8_t>& in, size_t element_size) {
-  if (element_size <= 1) return in;
+  if (element_size <= 1 || in.empty()) return in;  // memcpy of an empty vector's null data is undefined
   std::vector<uint8_t> out(in.size());
   const size_t n = in.size() / element_size;
   for (size_t b = 0; b < element_size; ++b) {

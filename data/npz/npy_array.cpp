@@ -111,9 +111,9 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& ori
     if (i == text.size()) break;
     const size_t start = i;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    // A trailing 'L' is how Python 2 wrote longs.
-    if (i < text.size() && text[i] == 'L') ++i;
     const std::string digits = text.substr(start, i - start);
+    // A trailing 'L' is how Python 2 wrote longs (after at least one digit).
+    if (!digits.empty() && i < text.size() && text[i] == 'L') ++i;
     if (digits.empty() || digits.size() > 12)
       throw DataError(fmt::format("{}: .npy header: shape '({})' is not a tuple of sizes", origin, text));
     const int64_t n = std::stoll(digits);
