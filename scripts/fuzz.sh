@@ -71,6 +71,14 @@ done
 findings="${findings:-$build/findings/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$findings/logs"
 findings=$(cd "$findings" && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# libFuzzer's fork mode starts its children through sh -c with these paths unquoted: allow only plain ones.
+if ((${#mode[@]})); then
+  for p in "$build" "$findings" "$scratch"; do
+    [[ "$p" =~ ^[A-Za-z0-9._/+-]+$ ]] || { echo "fuzz.sh: --keep-going needs a plain path, not '$p'" >&2; exit 2; }
+  done
+fi
 
 if ((do_build)); then
   command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/setup.sh installs clang)" >&2; exit 1; }
@@ -87,9 +95,6 @@ fi
 # Sanitizer reports end the run at the first error, with a stack; leaks count as findings too.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-
 failed=()
 summary=()
 for t in "${targets[@]}"; do

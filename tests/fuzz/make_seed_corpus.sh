@@ -3,7 +3,8 @@
 # BUILD_DIR OUT_DIR, where BUILD_DIR holds a full build's `cagcl`. Each target's seeds go to OUT_DIR/<target>/.
 # Inputs are kept small (16^3-voxel phantoms, a few tensors of a safetensors file): the fuzzer mutates small
 # inputs faster, and the committed corpus stays a few hundred KB. The committed tests/fuzz/corpus/ is its
-# output minimised with libFuzzer's -merge=1, plus the inputs of findings (added by hand).
+# output (libFuzzer's -merge=1 keeps all but two of its inputs: each adds coverage), plus the inputs of
+# findings once they are fixed (added by hand).
 set -euo pipefail
 (($# == 2)) || { echo "usage: $0 BUILD_DIR OUT_DIR" >&2; exit 2; }
 build=$(cd "$1" && pwd)
@@ -42,7 +43,7 @@ cp "run/checkpoints/$step/manifest.json" "$out/checkpoint_manifest/tiny_step1.js
 quiet "$cagcl" export --checkpoint "run/checkpoints/$step" --out export.safetensors
 
 /usr/bin/python3 - "$out" "$work" <<'PY'
-import glob, json, os, struct, sys, zipfile
+import glob, gzip, json, os, struct, sys, zipfile
 out, work = sys.argv[1], sys.argv[2]
 def put(target, name, data):
     with open(os.path.join(out, target, name), "wb") as f:
@@ -83,7 +84,11 @@ for i, nii in enumerate([sorted(glob.glob(os.path.join(work, "ctrate/dataset/tra
                          sorted(glob.glob(os.path.join(work, "ctrate/totalsegmentator/**/*.nii.gz"), recursive=True))[0],
                          sorted(glob.glob(os.path.join(work, "radchest/totalsegmentator/*.nii.gz")))[0]]):
     put("nifti", f"{i}_{os.path.basename(nii)}", read(nii))
-# npz volumes and the .npy members inside them.
+    # Uncompressed too: a mutated gzip stream mostly fails its CRC, so only plain .nii inputs let the fuzzer
+    # reach nifti2's header and our geometry checks with varied fields.
+    put("nifti", f"{i}_{os.path.basename(nii)[:-3]}", gzip.decompress(read(nii)))
+# npz volumes (the generator writes one deflated, one stored, as numpy.savez_compressed and savez do) and the
+# .npy members inside them.
 for i, npz in enumerate(sorted(glob.glob(os.path.join(work, "radchest", "**", "*.npz"), recursive=True))[:2]):
     put("npz", f"radchest_{i}.npz", read(npz))
     with zipfile.ZipFile(npz) as z:
