@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "data/hdf5.hpp"
+#include "data/raw_volume_reader.hpp"
 #include "data/shard_reader.hpp"
 #include "data/shard_writer.hpp"
 #include "tests/data/storage_test_util.hpp"
@@ -74,6 +75,18 @@ TEST_F(ShardStorageBound, ChunkedVolumeWithMissingChunksIsRefusedBeforeReading) 
   replace_voxels(/*chunked=*/true, /*write_first_chunk=*/true);
   ShardReader r(path_);
   expect_error<DataError>([&] { r.read(0); }, {file_, "samples/000000/volume", "1 of 512 chunks"});
+}
+
+// The loader's raw path reads a dataset whose filters it does not decode itself (here: contiguous, no chunks)
+// through H5Dread; the same bound applies there.
+TEST_F(ShardStorageBound, RawReadOfAContiguousVolumeThatStoresNothingIsRefused) {
+  replace_voxels(/*chunked=*/false, false);
+  ShardReader r(path_);
+  expect_error<DataError>(
+      [&] {
+        read_stored_volume(r, "samples/000000/volume", /*is_int16=*/true, {kDepth, kSide, kSide});
+      },
+      {file_, "samples/000000/volume", "stores"});
 }
 
 TEST_F(ShardStorageBound, MetadataReadsDoNotTouchTheVoxels) {
