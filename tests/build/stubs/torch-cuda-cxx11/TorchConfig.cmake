@@ -1,0 +1,10 @@
+# Stub of a LibTorch built with CUDA and the new (cxx11) C++ ABI, as the official "cxx11 ABI" archives and pip
+# torch >= 2.7 are: only what cagcl's CMake modules read (the torch_cuda target, TORCH_CUDA_LIBRARIES,
+# TORCH_CXX_FLAGS). For the configure tests of tests/build; nothing is compiled against it.
+if(NOT TARGET torch_cuda)
+  add_library(torch_cuda INTERFACE IMPORTED)
+endif()
+set(TORCH_CUDA_LIBRARIES torch_cuda)
+set(TORCH_LIBRARIES torch_cuda)
+set(TORCH_CXX_FLAGS "-D_GLIBCXX_USE_CXX11_ABI=1")
+set(Torch_FOUND TRUE)
