@@ -43,6 +43,8 @@ StoredVolume read_stored_volume(const ShardReader& shard, const std::string& mem
   hsize_t cdims[3] = {0, 0, 0};
   if (sv.pipeline.supported && H5Pget_chunk(dcpl, 3, cdims) != 3) sv.pipeline.supported = false;
   if (!sv.pipeline.supported) {
+    // The same bound as every other dataset read: a header may declare a volume the file does not hold.
+    h5::check_stored(d, w, total_bytes);
     sv.decoded.resize(total_bytes);
     if (H5Dread(d, is_int16 ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, sv.decoded.data()) <
         0) {

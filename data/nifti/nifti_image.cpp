@@ -323,9 +323,12 @@ void write_nifti(const std::filesystem::path& path, const NiftiWriteSpec& spec, 
   if (nifti_set_filenames(nim, tmp.c_str(), 0, 1) != 0) throw Error(tmp.string() + ": nifti_set_filenames failed");
   std::error_code ec;
   std::filesystem::remove(tmp, ec);
-  nifti_image_write(nim);  // reports failures only on stderr: reading the header back catches them
-  nifti_image* back = std::filesystem::exists(tmp, ec) ? nifti_image_read(tmp.c_str(), 0) : nullptr;
-  const bool ok = back != nullptr && back->nvox == nim->nvox;
+  // nifti_image_write reports failures (a short write of the voxels on a full disk) only on stderr, so the file
+  // is read back whole, voxels included, and compared before it may take the name.
+  nifti_image_write(nim);
+  nifti_image* back = std::filesystem::exists(tmp, ec) ? nifti_image_read(tmp.c_str(), 1) : nullptr;
+  const bool ok = back != nullptr && back->nvox == nim->nvox && back->nbyper == nim->nbyper && back->data != nullptr &&
+                  std::memcmp(back->data, nim->data, bytes) == 0;
   if (back != nullptr) nifti_image_free(back);
   if (!ok) {
     std::filesystem::remove(tmp, ec);
