@@ -108,6 +108,41 @@ TEST(GrafanaDashboard, PlotsLiveZeroShotByFamilyAndRecallByK) {
   EXPECT_TRUE(has("cagcl_validation_recall", "k)"));
 }
 
+// The targets of one panel, by title (rows share some titles and have none).
+nlohmann::json panel_targets(const nlohmann::json& d, const std::string& title) {
+  for (const auto& panel : d.at("panels"))
+    if (panel.at("title") == title && panel.at("type") != "row") return panel.at("targets");
+  ADD_FAILURE() << "no panel " << title;
+  return nlohmann::json::array();
+}
+
+// Every rank counts every checkpoint (all take part in each): a sum over ranks would show world size times
+// the checkpoints. The integration test compares the panel with the checkpoints a real run wrote.
+TEST(GrafanaDashboard, CountsEachCheckpointOnceNotOncePerRank) {
+  const auto targets = panel_targets(dashboard(), "Checkpoints");
+  ASSERT_EQ(targets.size(), 1u);
+  const std::string expr = targets[0].at("expr");
+  EXPECT_NE(expr.find("cagcl_checkpoints_total{"), std::string::npos) << expr;
+  EXPECT_EQ(expr.rfind("max by (run, result) (", 0), 0u) << expr;
+}
+
+// `up` carries only job and instance under the static scrape config: the ranks panel joins it with the
+// selected run's series, so that other runs' targets are not counted (checked against a real Prometheus with
+// two runs by the integration test).
+TEST(GrafanaDashboard, CountsTargetsUpOfTheSelectedRunOnly) {
+  int up_queries = 0;
+  for (const auto& target : panel_targets(dashboard(), "Ranks reporting")) {
+    const std::string expr = target.at("expr");
+    if (expr.find("up{") == std::string::npos) continue;
+    ++up_queries;
+    EXPECT_EQ(expr.rfind("sum by (run) (", 0), 0u) << expr;
+    EXPECT_NE(expr.find("on (job, instance) group_left"), std::string::npos) << expr;
+    EXPECT_NE(expr.find("run=~\"$run\""), std::string::npos) << expr;
+    EXPECT_NE(target.at("legendFormat").get<std::string>().find("{{run}}"), std::string::npos) << expr;
+  }
+  EXPECT_EQ(up_queries, 1);
+}
+
 TEST(GrafanaProvisioning, LoadsTheDashboardDirectoryAndAPrometheusDatasource) {
   const YAML::Node dashboards = YAML::LoadFile(kGrafana + "/provisioning/dashboards/cagcl.yaml");
   EXPECT_EQ(dashboards["apiVersion"].as<int>(), 1);
