@@ -15,6 +15,7 @@
 #include "comm/make_communicator.hpp"
 #include "common/checksum.hpp"
 #include "common/error.hpp"
+#include "common/installed_files.hpp"
 #include "common/progress.hpp"
 #include "data/compression.hpp"
 #include "data/convert/anatomy_lexicon.hpp"
@@ -35,7 +36,20 @@
 namespace cagcl {
 namespace {
 
-const std::string kConfigDir = std::string(CAGCL_SOURCE_DIR) + "/configs";
+// Default of a flag naming one of the installed configs/ files: its path when found (so that --help shows the
+// file used), else empty, and resolve_config() names the paths searched when the command runs.
+std::string default_config(const std::string& name) {
+  const auto found = find_data_file("configs/" + name);
+  return found ? found->string() : std::string();
+}
+
+void resolve_config(std::string& path, const std::string& name, const std::string& flag) {
+  if (path.empty()) path = require_data_file("configs/" + name, flag).string();
+}
+
+const char* const kMappingFile = "totalsegmentator_v2.yaml";
+const char* const kLexiconFile = "anatomy_lexicon.yaml";
+const char* const kLabelMapFile = "rad_chestct_labels.yaml";
 
 struct CommonConvertOptions {
   std::string out;
@@ -49,8 +63,8 @@ struct CtRateOptions {
   CommonConvertOptions common;
   std::string root;
   std::string masks;
-  std::string mapping = kConfigDir + "/totalsegmentator_v2.yaml";
-  std::string lexicon = kConfigDir + "/anatomy_lexicon.yaml";
+  std::string mapping = default_config(kMappingFile);
+  std::string lexicon = default_config(kLexiconFile);
   std::string anatomy_sentences;
   std::string anatomy_conclusions;
   std::string spacing = "3,1,1";
@@ -64,8 +78,8 @@ struct RadChestCtOptions {
   std::string labels;
   std::string masks;
   std::string export_nifti;
-  std::string mapping = kConfigDir + "/totalsegmentator_v2.yaml";
-  std::string label_map = kConfigDir + "/rad_chestct_labels.yaml";
+  std::string mapping = default_config(kMappingFile);
+  std::string label_map = default_config(kLabelMapFile);
   std::string source_spacing = "0.8,0.8,0.8";
   std::string spacing = "3,1,1";
   std::string margin = "5,20,20";
@@ -165,7 +179,9 @@ void run_sharded(const Runtime& runtime, data::convert::ConversionPlan plan, con
     spdlog::warn("convert: the skipped volumes and reasons are listed in {}/conversion_report.json", plan.out.string());
 }
 
-void run_ct_rate(const CtRateOptions& o) {
+void run_ct_rate(CtRateOptions o) {
+  resolve_config(o.mapping, kMappingFile, "--mapping");
+  if (o.anatomy_sentences.empty()) resolve_config(o.lexicon, kLexiconFile, "--lexicon");
   const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
   data::ct_rate::VolumeConvertOptions volume;
   volume.spacing = parse_spacing(o.spacing, "--spacing");
@@ -293,7 +309,7 @@ data::convert::ConversionPlan rad_chestct_plan(const RadChestCtOptions& o, const
   return plan;
 }
 
-void run_rad_chestct(const RadChestCtOptions& o) {
+void run_rad_chestct(RadChestCtOptions o) {
   const bool exporting = !o.export_nifti.empty();
   if (!exporting && (o.masks.empty() || o.common.out.empty()))
     throw UsageError(
@@ -301,6 +317,8 @@ void run_rad_chestct(const RadChestCtOptions& o) {
   if (exporting && !o.common.out.empty())
     throw UsageError(
         "convert rad-chestct: --export-nifti writes NIfTI only; run again with --masks and --out to convert");
+  resolve_config(o.mapping, kMappingFile, "--mapping");
+  resolve_config(o.label_map, kLabelMapFile, "--label-map");
   const auto mapping = data::convert::AnatomyMapping::load(o.mapping);
   const auto label_map = data::rad_chestct::LabelMap::load(o.label_map);
   data::rad_chestct::VolumeConvertOptions volume;
@@ -345,13 +363,18 @@ Command add_convert_command(CLI::App& app) {
                 "in any sub-folder")
       ->required();
   add_common_options(c, ct->common)->required();
-  c->add_option("--mapping", ct->mapping, "YAML: anatomies and the segmentation classes merged into each")
+  c->add_option("--mapping", ct->mapping,
+                "YAML: anatomies and the segmentation classes merged into each (default: "
+                "cagcl's configs/totalsegmentator_v2.yaml; installed: PREFIX/share/cagcl/configs/)")
       ->capture_default_str();
   c->add_option("--anatomy-sentences", ct->anatomy_sentences,
                 "JSON of per-anatomy sentences (fVLM's per-organ layout); default: the rule-based splitter");
   c->add_option("--anatomy-conclusions", ct->anatomy_conclusions,
                 "JSON of per-anatomy conclusion sentences in the same layout (fVLM keeps them apart)");
-  c->add_option("--lexicon", ct->lexicon, "YAML keyword lexicon of the rule-based splitter")->capture_default_str();
+  c->add_option("--lexicon", ct->lexicon,
+                "YAML keyword lexicon of the rule-based splitter (default: "
+                "cagcl's configs/anatomy_lexicon.yaml)")
+      ->capture_default_str();
   c->add_option("--spacing", ct->spacing, "target voxel spacing z,y,x in mm")->capture_default_str();
   c->add_option("--margin", ct->margin, "voxels kept around the anatomies' box, d,h,w")->capture_default_str();
   c->add_option("--geometry", ct->geometry,
@@ -374,11 +397,13 @@ Command add_convert_command(CLI::App& app) {
                 "write each volume as DIR/<name>.nii.gz (int16 HU, with its affine) to run TotalSegmentator on, "
                 "and stop; no --masks or --out");
   add_common_options(r, rad->common);
-  r->add_option("--mapping", rad->mapping, "YAML: anatomies and the segmentation classes merged into each")
+  r->add_option("--mapping", rad->mapping,
+                "YAML: anatomies and the segmentation classes merged into each (default: "
+                "cagcl's configs/totalsegmentator_v2.yaml; installed: PREFIX/share/cagcl/configs/)")
       ->capture_default_str();
   r->add_option("--label-map", rad->label_map,
                 "YAML: the dataset's labels and the Rad-ChestCT abnormalities merged "
-                "into each")
+                "into each (default: cagcl's configs/rad_chestct_labels.yaml)")
       ->capture_default_str();
   r->add_option("--source-spacing", rad->source_spacing,
                 "voxel spacing z,y,x in mm of the .npz volumes (the release "
