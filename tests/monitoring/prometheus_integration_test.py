@@ -304,18 +304,32 @@ def check_selected_run(server, dashboard, variables, at, work):
         if values != [WORLD_SIZE]:
             failures.append(f"panel 'Ranks reporting' {target['refId']} ({target['legendFormat']}): {values}, "
                             f"expected [{WORLD_SIZE}] for run {RUN_NAME}: {expr}")
-    # The count of the checkpoint rank 0 last reported to Prometheus before `at`.
-    last = server.query(f'cagcl_checkpoint_last_success_timestamp_seconds{{run="{RUN_NAME}", rank="0"}}', at)
+    # Checkpoints are committed asynchronously, so a scrape may find one rank a checkpoint ahead: compare at
+    # the last scrape where both ranks had counted the same number (one or more; the stop waited for a
+    # checkpoint on both), with the checkpoints rank 0 had logged by the time its last-checkpoint gauge
+    # shows then.
+    ok = f'cagcl_checkpoints_total{{run="{RUN_NAME}", result="ok"}}'
+    times = sorted({float(t) for s in server.query(f"{ok}[10m]", at)["result"] for t, _ in s["values"]}, reverse=True)
+
+    def agree(t):
+        counts = [float(s["value"][1]) for s in server.query(ok, t)["result"]]
+        return len(counts) == WORLD_SIZE and len(set(counts)) == 1 and counts[0] >= 1
+
+    when = next((t for t in times if agree(t)), None)
+    if when is None:
+        return failures + [f"no scrape where both ranks had counted the same checkpoints (one or more): {times}"]
+    last = server.query(f'cagcl_checkpoint_last_success_timestamp_seconds{{run="{RUN_NAME}", rank="0"}}', when)
     if len(last["result"]) != 1:
-        return failures + [f"no checkpoint time of rank 0 at the last scrape: {last['result']}"]
+        return failures + [f"no checkpoint time of rank 0 at {when}: {last['result']}"]
     written = checkpoints_logged(work, float(last["result"][0]["value"][1]))
     (target,) = panel_targets(dashboard, "Checkpoints")
     expr = substitute(target["expr"], selected)
-    shown = {s["metric"].get("result"): float(s["value"][1]) for s in server.query(expr, at)["result"]}
+    shown = {s["metric"].get("result"): float(s["value"][1]) for s in server.query(expr, when)["result"]}
     if written < 1 or shown.get("ok") != written or shown.get("failed", 0) != 0:
         failures.append(f"panel 'Checkpoints' shows {shown}, but the run wrote {written} checkpoints by then "
                         f"(ok={written}, failed=0 expected; {WORLD_SIZE} ranks): {expr}")
-    print(f"run {RUN_NAME} selected: {written} checkpoints written by the last scrape, the panel shows {shown}")
+    print(f"run {RUN_NAME} selected: {written} checkpoints written by {at - when:.1f} s before the last scrape, "
+          f"the panel shows {shown}")
     return failures
 
 
@@ -392,7 +406,8 @@ def check(args):
             failures.append(f"file_sd entries left after the run: {left}")
 
         # Both ranks' series arrived and the step advanced between scrapes. Once the ranks exit, their
-        # series are marked stale, so everything below is evaluated at the time of the last scrape.
+        # series are marked stale, so everything below is evaluated at the last scrape that found both
+        # ranks up (the earlier of the ranks' last scrapes).
         steps = server.query(f'cagcl_step{{run="{RUN_NAME}"}}[10m]', time.time())["result"]
         ranks = {s["metric"].get("rank") for s in steps}
         if ranks != {"0", "1"}:
@@ -403,7 +418,7 @@ def check(args):
                 failures.append(f"rank {series['metric']['rank']}: step did not advance between scrapes: {values}")
             if series["metric"].get("job") != "cagcl":
                 failures.append(f"job label {series['metric'].get('job')!r}, expected 'cagcl' (file_sd)")
-        at = max(float(t) for s in steps for t, _ in s["values"])
+        at = min(max(float(t) for t, _ in s["values"]) for s in steps)
         print(f"{sum(len(s['values']) for s in steps)} cagcl_step samples from ranks {sorted(ranks)}, "
               f"steps up to {max(float(v) for s in steps for _, v in s['values']):.0f}")
 
