@@ -3,9 +3,11 @@
 #include "launch/runtime.hpp"
 
 #include <mpi.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -26,7 +28,70 @@ std::string host_name() {
   return name;
 }
 
+// How many ranks of this node (`node`: its shared-memory communicator) may run on a CPU of `cpus`, this rank
+// included. Where the launcher binds each rank to its own cores, only itself; where it binds none, all the
+// node's ranks (they share the node, or under mpirun --bind-to none the job's CPUs on it).
+int ranks_sharing_cpus(MPI_Comm node, const std::vector<int>& cpus) {
+  int highest = cpus.empty() ? 0 : cpus.back();
+  int highest_on_node = 0;
+  MPI_Allreduce(&highest, &highest_on_node, 1, MPI_INT, MPI_MAX, node);
+  const int words = highest_on_node / 64 + 1;
+  std::vector<std::uint64_t> mine(static_cast<size_t>(words), 0);
+  for (int cpu : cpus) mine[static_cast<size_t>(cpu / 64)] |= std::uint64_t{1} << (cpu % 64);
+  int size = 1;
+  MPI_Comm_size(node, &size);
+  std::vector<std::uint64_t> all(static_cast<size_t>(words) * static_cast<size_t>(size));
+  MPI_Allgather(mine.data(), words, MPI_UINT64_T, all.data(), words, MPI_UINT64_T, node);
+  int sharing = 0;
+  for (int r = 0; r < size; ++r) {
+    bool overlaps = false;
+    for (int w = 0; w < words; ++w)
+      overlaps = overlaps || (all[static_cast<size_t>(r) * static_cast<size_t>(words) + static_cast<size_t>(w)] &
+                              mine[static_cast<size_t>(w)]) != 0;
+    if (overlaps) ++sharing;
+  }
+  return std::max(1, sharing);
+}
+
 }  // namespace
+
+std::vector<int> allowed_cpus_of_this_process() {
+  const long configured = sysconf(_SC_NPROCESSORS_CONF);
+  const size_t sets = static_cast<size_t>(std::max<long>(configured, CPU_SETSIZE) / CPU_SETSIZE + 1);
+  std::vector<cpu_set_t> mask(sets);  // contiguous: one mask of sets * CPU_SETSIZE bits
+  const size_t bytes = sets * sizeof(cpu_set_t);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, bytes, mask.data()) == 0) {
+    for (int cpu = 0; cpu < static_cast<int>(sets * CPU_SETSIZE); ++cpu)
+      if (CPU_ISSET_S(cpu, bytes, mask.data())) cpus.push_back(cpu);
+  }
+  if (cpus.empty())
+    for (int cpu = 0; cpu < static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); ++cpu)
+      cpus.push_back(cpu);
+  return cpus;
+}
+
+std::string format_cpu_list(const std::vector<int>& cpus) {
+  std::string text;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t last = i;
+    while (last + 1 < cpus.size() && cpus[last + 1] == cpus[last] + 1) ++last;
+    if (!text.empty()) text += ",";
+    text += std::to_string(cpus[i]);
+    if (last > i) text += "-" + std::to_string(cpus[last]);
+    i = last + 1;
+  }
+  return text;
+}
+
+bool slurm_ids_are_own(int mpi_rank, int mpi_world_size, const std::function<const char*(const char*)>& env) {
+  if (env("OMPI_COMM_WORLD_SIZE")) return false;  // started by mpirun
+  const char* procid = env("SLURM_PROCID");
+  if (!procid || std::to_string(mpi_rank) != procid) return false;
+  // Inside a step (srun) its tasks are the ranks; outside one only the batch script's own process is task 0.
+  const char* step_tasks = env("SLURM_STEP_NUM_TASKS");
+  return step_tasks ? std::to_string(mpi_world_size) == step_tasks : mpi_world_size == 1;
+}
 
 int threads_per_rank(int cores, int local_size) { return std::max(1, cores / std::max(1, local_size)); }
 
@@ -81,9 +146,15 @@ Runtime::Runtime(int* argc, char*** argv, const RuntimeOptions& options)
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
   MPI_Comm_rank(node, &local_rank_);
   MPI_Comm_size(node, &local_size_);
+  allowed_cpus_ = allowed_cpus_of_this_process();
+  const int sharing = ranks_sharing_cpus(node, allowed_cpus_);
   MPI_Comm_free(&node);
 
   slurm_ = read_slurm_environment();
+  if (slurm_ && !slurm_ids_are_own(rank_, world_size_, [](const char* name) { return std::getenv(name); })) {
+    slurm_->procid.clear();
+    slurm_->nodeid.clear();
+  }
 
   if (options.allow_cuda && torch::cuda::is_available() && torch::cuda::device_count() > 0) {
     device_ = torch::Device(torch::kCUDA,
@@ -91,9 +162,10 @@ Runtime::Runtime(int* argc, char*** argv, const RuntimeOptions& options)
     cpu_threads_ = at::get_num_threads();
   } else {
     device_ = torch::kCPU;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    // Without this every rank starts one thread per core and the node runs local_size x oversubscribed.
-    cpu_threads_ = options.cpu_threads > 0 ? options.cpu_threads : threads_per_rank(cores, local_size_);
+    // Without this every rank starts one thread per core of the node: local_size x oversubscribed where the
+    // ranks share the node, and more threads than cores where the launcher bound each rank to a few.
+    const int cpus = static_cast<int>(allowed_cpus_.size());
+    cpu_threads_ = options.cpu_threads > 0 ? options.cpu_threads : threads_per_rank(cpus, sharing);
     at::set_num_threads(cpu_threads_);
   }
 }
@@ -113,10 +185,13 @@ Runtime::~Runtime() {
 std::string Runtime::describe() const {
   std::string text = "rank " + std::to_string(rank_) + "/" + std::to_string(world_size_) + " (local " +
                      std::to_string(local_rank_) + "/" + std::to_string(local_size_) + ") on " + host_name() +
-                     ", device " + device_.str() + ", " + std::to_string(cpu_threads_) + " intra-op threads";
+                     ", device " + device_.str() + ", " + std::to_string(cpu_threads_) + " intra-op threads" +
+                     ", CPU affinity " + format_cpu_list(allowed_cpus_) + " (" + std::to_string(allowed_cpus_.size()) +
+                     (allowed_cpus_.size() == 1 ? " CPU)" : " CPUs)");
   if (slurm_) {
-    text += ", Slurm job " + slurm_->job_id + " procid " + slurm_->procid + " node " + slurm_->nodeid + " of " +
-            slurm_->job_nodelist + " restart " + (slurm_->restart_count.empty() ? "0" : slurm_->restart_count);
+    text += ", Slurm job " + slurm_->job_id;
+    if (!slurm_->procid.empty()) text += " procid " + slurm_->procid + " node " + slurm_->nodeid;
+    text += " of " + slurm_->job_nodelist + " restart " + (slurm_->restart_count.empty() ? "0" : slurm_->restart_count);
   }
   return text;
 }

@@ -1,9 +1,11 @@
 // The launcher's word on the world size against MPI's (launch/runtime.hpp): `srun` without PMI starts N
 // independent "rank 0 of 1" processes, which must stop instead of training N times into one run directory.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "launch/runtime.hpp"
 
@@ -46,6 +48,51 @@ TEST(WorldSizeDisagreement, OnlyTheFirstLauncherVariableCountsUnderMpirunInASlur
 TEST(WorldSizeDisagreement, ValuesThatAreNotATaskCountAreIgnored) {
   for (const std::string value : {"", "two", "0", "-3", "2x"})
     EXPECT_FALSE(world_size_disagreement(1, environment({{"PMI_SIZE", value}})).has_value()) << value;
+}
+
+TEST(CpuAffinity, ListsAreWrittenAsRangesLikeCpusAllowedList) {
+  EXPECT_EQ(format_cpu_list({}), "");
+  EXPECT_EQ(format_cpu_list({0}), "0");
+  EXPECT_EQ(format_cpu_list({0, 1}), "0-1");
+  EXPECT_EQ(format_cpu_list({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+  EXPECT_EQ(format_cpu_list({1, 3, 5}), "1,3,5");
+}
+
+TEST(CpuAffinity, AllowedCpusAreTheMaskOfTheCallingThread) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  const std::vector<int> all = allowed_cpus_of_this_process();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(static_cast<int>(all.size()), CPU_COUNT(&saved));
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(all.back(), &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const std::vector<int> bound = allowed_cpus_of_this_process();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  EXPECT_EQ(bound, std::vector<int>{all.back()});
+}
+
+TEST(SlurmIds, AreOwnUnderSrunWhereEachRankIsATask) {
+  EXPECT_TRUE(slurm_ids_are_own(1, 2, environment({{"SLURM_PROCID", "1"}, {"SLURM_STEP_NUM_TASKS", "2"}})));
+  EXPECT_FALSE(slurm_ids_are_own(1, 2, environment({{"SLURM_PROCID", "0"}, {"SLURM_STEP_NUM_TASKS", "2"}})));
+}
+
+TEST(SlurmIds, AreNotOwnUnderMpirunWhoseRanksInheritTheDaemonsIds) {
+  // Every rank of a node sees its daemon's task: procid 0 of a 1-task step (measured with Open MPI 4.1 and
+  // Slurm 22.05). Even where the numbers happen to match (rank 0), they are not the rank's.
+  for (int rank : {0, 1})
+    EXPECT_FALSE(slurm_ids_are_own(
+        rank, 2, environment({{"OMPI_COMM_WORLD_SIZE", "2"}, {"SLURM_PROCID", "0"}, {"SLURM_STEP_NUM_TASKS", "1"}})))
+        << rank;
+  EXPECT_FALSE(slurm_ids_are_own(
+      1, 2, environment({{"OMPI_COMM_WORLD_SIZE", "2"}, {"SLURM_PROCID", "1"}, {"SLURM_STEP_NUM_TASKS", "2"}})));
+}
+
+TEST(SlurmIds, InTheBatchStepOnlyASingleProcessIsTaskZero) {
+  EXPECT_TRUE(slurm_ids_are_own(0, 1, environment({{"SLURM_PROCID", "0"}})));
+  EXPECT_FALSE(slurm_ids_are_own(0, 2, environment({{"SLURM_PROCID", "0"}})));
+  EXPECT_FALSE(slurm_ids_are_own(0, 1, environment({})));
 }
 
 }  // namespace
