@@ -83,6 +83,30 @@ TEST(PromptTemplates, BadTemplateFilesAreErrorsNamingFileAndEntry) {
   expect_error((dir / "missing.yaml").string(), "missing.yaml");
 }
 
+// Well-formed YAML of the wrong shape must name the file, not end as yaml-cpp's conversion error ("internal error").
+TEST(PromptTemplates, TemplateFilesOfTheWrongShapeAreUsageErrorsNamingTheFile) {
+  TempDir dir;
+  int n = 0;
+  const auto expect_usage_error = [&](const std::string& text, const std::string& needle) {
+    const auto path = dir / ("t" + std::to_string(n++) + ".yaml");
+    std::ofstream(path) << text;
+    try {
+      load_template_file(path.string());
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not a UsageError for " << text << ": " << e.what();
+    }
+  };
+  expect_usage_error("just a scalar\n", "families");
+  expect_usage_error("- a\n- b\n", "families");
+  expect_usage_error("families: {name: a}\n", "families");
+  expect_usage_error("families:\n  - {name: a, positive: \"{X}\", negative: \"no {X}\", [k]: v}\n", "families[0]");
+  expect_usage_error("families:\n  - {name: [a], positive: \"{X}\", negative: \"no {X}\"}\n", "name");
+}
+
 LabelMetrics label(const std::string& name, double auc) {
   LabelMetrics m;
   m.name = name, m.defined = !std::isnan(auc), m.auc = auc;
