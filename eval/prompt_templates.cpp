@@ -68,6 +68,7 @@ std::vector<TemplateFamily> load_template_file(const std::string& path) {
   } catch (const YAML::Exception& e) {
     throw UsageError(path + ": not valid YAML: " + e.what());
   }
+  if (!root.IsMap()) throw UsageError(path + ": must be a map with the list 'families' at its top level");
   const YAML::Node list = root["families"];
   if (!list || !list.IsSequence() || list.size() == 0)
     throw UsageError(path + ": needs a non-empty list 'families' (entries with name, positive, negative)");
@@ -84,9 +85,11 @@ std::vector<TemplateFamily> load_template_file(const std::string& path) {
       if (!entry[key] || !entry[key].IsScalar()) throw UsageError(where + ": missing string field '" + key + "'");
       *field = entry[key].as<std::string>();
     }
-    for (const auto& item : entry)
-      if (const auto key = item.first.as<std::string>(); key != "name" && key != "positive" && key != "negative")
+    for (const auto& item : entry) {
+      if (!item.first.IsScalar()) throw UsageError(where + ": a field name must be a string");
+      if (const auto key = item.first.Scalar(); key != "name" && key != "positive" && key != "negative")
         throw UsageError(where + ": unknown field '" + key + "'");
+    }
     validate_family(family, where);
     if (!names.insert(family.name).second) throw UsageError(where + ": family name '" + family.name + "' repeats");
     out.push_back(family);
