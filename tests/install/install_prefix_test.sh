@@ -73,6 +73,12 @@ inside() {
   step eval cagcl eval --run run --data ct-rate --split all --bootstrap 20 --out report \
     --templates "fvlm,$configs/prompts_heldout.yaml"
   [[ -f report/report.json && -f report/report.html ]] || fail "eval wrote no report"
+  # The report's plot script is compiled in: with matplotlib present it must draw from the installed binary alone.
+  if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    compgen -G 'report/plots/*.svg' >/dev/null || fail "eval drew no plots: $(cat report/plots/plot_report.log 2>&1)"
+  else
+    echo "note: no matplotlib for /usr/bin/python3; the plots are not checked"
+  fi
   echo "PASS (inside): synth, train, convert ct-rate, convert rad-chestct, eval with the trees hidden"
 }
 
