@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Slurm across the two namespace nodes of netns_cluster.sh: munged and slurmctld on cagcl-n1, one slurmd per
 # node (`slurmd -N cagcl-n1` in n1, `slurmd -N cagcl-n2` in n2), their spool, pid and log files told apart
-# by %n. The same settings as tests/slurm/slurm_cluster.sh (root daemons, proctrack/linuxproc, task/none);
+# by %n. The same settings as tests/slurm/slurm_cluster.sh (root daemons, proctrack/linuxproc, task/affinity);
 # only the two nodes differ. Source this file after netns_cluster.sh and train_helpers.sh, then:
 #
 #   slurm_two_node_start   # after cluster_up; sets SLURM_CLUSTER_DIR; returns once both nodes are idle
@@ -81,7 +81,8 @@ SlurmdLogFile=$d/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
+TaskPluginParam=autobind=cores
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none

@@ -47,6 +47,32 @@ printf '%s\n' "${args[@]}" | grep -qxF 'monitoring.file_sd="/shared/file sd"' ||
   fail "file_sd not passed as one --set argument: ${args[*]}"
 printf '%s\n' "${args[@]}" | grep -qxF '/runs/a b/cagcl-1234' || fail "run dir not one argument: ${args[*]}"
 
+# The site hook: CAGCL_ENV_SCRIPT is sourced before the configuration, so its site defaults apply (a value set
+# before sbatch still wins) and its exports and PATH changes (module load) reach the launch; `set -u` does not
+# break activation scripts that read unset variables.
+site=$(mktemp -d)
+trap 'rm -rf "$site"' EXIT
+mkdir "$site/bin"
+printf '#!/bin/sh\n' >"$site/bin/cagcl"
+chmod +x "$site/bin/cagcl"
+cat >"$site/env.sh" <<EOF
+: "\${CAGCL_CONFIG:=small}"
+[ -z "\$CAGCL_UNSET_BY_EVERYONE" ] && export PATH="$site/bin:\$PATH"
+CAGCL_BIN=\$(command -v cagcl)
+export CAGCL_BIN
+EOF
+expect_arguments "srun --mpi=pmix --kill-on-bad-exit=1 $site/bin/cagcl train --config small --out /submit/runs/cagcl-1234 --resume auto --set train.lr=2e-4" \
+  CAGCL_ENV_SCRIPT="$site/env.sh"
+expect_arguments "srun --mpi=pmix --kill-on-bad-exit=1 $site/bin/cagcl train --config tiny --out /submit/runs/cagcl-1234 --resume auto --set train.lr=2e-4" \
+  CAGCL_ENV_SCRIPT="$site/env.sh" CAGCL_CONFIG=tiny
+# A failing command in the site script ends the job with its status, before anything is launched.
+printf 'false\necho still running\n' >"$site/failing.sh"
+status=0
+output=$(SLURM_JOB_ID=1 CAGCL_DRY_RUN=1 CAGCL_ENV_SCRIPT="$site/failing.sh" bash "$script" 2>&1) || status=$?
+if ((status != 1)) || grep -q "still running\|srun" <<<"$output"; then
+  fail "a failing site script -> exit $status, expected 1 before the launch: $output"
+fi
+
 # Refusals: exit code 2 and a message naming the setting.
 expect_refusal() {
   local pattern=$1 output status=0
@@ -58,4 +84,6 @@ expect_refusal() {
 expect_refusal "not inside a Slurm job" -u SLURM_JOB_ID
 expect_refusal "CAGCL_LAUNCHER='torchrun'" SLURM_JOB_ID=1 CAGCL_LAUNCHER=torchrun
 expect_refusal "CAGCL_MAX_RESTARTS='many'" SLURM_JOB_ID=1 CAGCL_MAX_RESTARTS=many
-echo "PASS: train.sbatch builds the launch commands, run dirs and arguments as documented"
+expect_refusal "CAGCL_ENV_SCRIPT='/nonexistent/site env.sh': no such readable file" SLURM_JOB_ID=1 \
+  "CAGCL_ENV_SCRIPT=/nonexistent/site env.sh"
+echo "PASS: train.sbatch builds the launch commands, run dirs and arguments as documented; CAGCL_ENV_SCRIPT is sourced first"

@@ -15,9 +15,12 @@
 # not root, or the Debian packages are missing and cannot be installed.
 #
 # Why these settings: in a container without systemd or cgroup delegation, proctrack/linuxproc (process
-# tracking by parent pid) and task/none (no binding, no cgroups) are what works; SlurmUser=root because the
-# daemons run as the test's user; loopback addresses and free ports so that the test never meets a site's
-# real Slurm nor another copy of itself.
+# tracking by parent pid) and task/affinity (binding by sched_setaffinity, no cgroups) are what works;
+# TaskPluginParam=autobind=cores binds every task to its --cpus-per-task cores, as a site that binds cores does,
+# so that a rank's CPU mask shows what srun gave it (tests/slurm/cpu_binding_test.sh; under task/none every
+# task has the whole machine and that test could not fail); SlurmUser=root because the daemons run as the test's
+# user; loopback addresses and free ports so that the test never meets a site's real Slurm nor another copy of
+# itself.
 
 SLURM_CLUSTER_NODE=${SLURM_CLUSTER_NODE:-cagcl-node}
 SLURM_CLUSTER_CPUS=${SLURM_CLUSTER_CPUS:-2}
@@ -125,7 +128,8 @@ SlurmdLogFile=$d/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
+TaskPluginParam=autobind=cores
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
