@@ -207,7 +207,9 @@ std::vector<Field> fields_of(Config& c) {
       scalar("text.max_length", c.text.max_length, "max tokens per anatomy text, [CLS] and [SEP] included",
              in_range(3, 512)),
       scalar("text.vocab", c.text.vocab, "WordPiece vocab.txt; empty = built from the dataset's reports"),
-      scalar("text.weights", c.text.weights, "HuggingFace BERT .safetensors to start from; empty = random init"),
+      scalar(
+          "text.weights", c.text.weights,
+          "HuggingFace BERT to start from: .safetensors or model directory (config.json checked); empty = random init"),
       one_of("text.pooling", c.text.pooling, {"mean", "cls"},
              "text embedding from the mean of the token states (from scratch) or the [CLS] state (pretrained BERT)"),
       scalar("model.embed_dim", c.model.embed_dim, "joint embedding size E", positive()),

@@ -50,7 +50,7 @@ struct TextConfig {
   int64_t intermediate = 512;
   int64_t max_length = 64;
   std::string vocab;    // WordPiece vocab.txt; empty = built from the dataset's reports
-  std::string weights;  // HuggingFace BERT .safetensors to start from; empty = random init
+  std::string weights;  // HuggingFace BERT (.safetensors or model directory) to start from; empty = random init
   // What the projection reads: "mean" of the unpadded tokens' last hidden states (from-scratch encoders: every
   // word reaches the embedding directly) or "cls", the [CLS] state (pretrained BERTs, METHOD.md).
   std::string pooling = "mean";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "model/hf_bert_directory.hpp"
 #include "model/weight_import.hpp"
 
 namespace cagcl::model {
@@ -108,8 +109,10 @@ CagclModelImpl::CagclModelImpl(const Config& config, int64_t vocab_size)
   }
   initialize_parameters(*this, config.train.seed);
   if (!config.text.weights.empty()) {
-    const auto report = load_bert_weights(*text_->bert(), config.text.weights);
-    log_weight_import(report, "text.weights " + config.text.weights);
+    // A directory's config.json is checked against text.* before any tensor is read (model/hf_bert_directory.hpp).
+    const std::string file = resolve_text_weights(config.text.weights, text_->bert()->config(), config.text.vocab);
+    const auto report = load_bert_weights(*text_->bert(), file);
+    log_weight_import(report, "text.weights " + file);
   }
 }
 

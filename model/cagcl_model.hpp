@@ -24,8 +24,9 @@ BertConfig bert_config(const TextConfig& text, int64_t vocab_size);
 class CagclModelImpl : public torch::nn::Module {
  public:
   // Parameters are initialised from train.seed alone (a private generator: the global RNG is untouched),
-  // so every rank builds the same model. A non-empty text.weights loads that HuggingFace BERT .safetensors
-  // into text.bert and logs the missing and unexpected keys (model/weight_import.hpp).
+  // so every rank builds the same model. A non-empty text.weights loads that HuggingFace BERT (a .safetensors
+  // file, or a model directory whose config.json must match text.*: model/hf_bert_directory.hpp) into text.bert
+  // and logs the missing and unexpected keys (model/weight_import.hpp).
   explicit CagclModelImpl(const Config& config, int64_t vocab_size);
 
   // Rows that are not intact or not valid get some finite value, never used by a loss. All B*A texts of the

@@ -1,9 +1,12 @@
 #pragma once
 // `cagcl export`: the trained model's weights as one self-describing safetensors file, for inference code
-// outside this project (or, with bert_only, a plain HuggingFace BertModel file of the text encoder).
+// outside this project, or, with bert_only, the text encoder as a HuggingFace BertModel: a directory that
+// `BertModel.from_pretrained` reads (model/hf_bert_directory.hpp), or a bare tensor file with HF names.
 #include <cstdint>
 #include <map>
 #include <string>
+
+#include "model/hf_bert_directory.hpp"
 
 namespace cagcl::model {
 
@@ -22,5 +25,11 @@ struct ExportSummary {
 // tau_*), writes them atomically to `out` with metadata format=pt, cagcl_format, source and, when the
 // checkpoint records it, config_hash. bert_only: only text.bert.*, renamed to HF BertModel names.
 ExportSummary export_model(const std::string& checkpoint, const std::string& out, bool bert_only = false);
+
+// The text encoder's BERT as a HuggingFace BertModel directory `out` (config.json, model.safetensors, vocab.txt,
+// tokenizer_config.json; written all or nothing). `info` gives what the tensors do not: the heads, the vocabulary,
+// the padding id, the tokenizer's length. DataError when the checkpoint's BERT tensors do not have the shapes
+// `info.bert` describes (another configuration than the run's?).
+ExportSummary export_bert_directory(const std::string& checkpoint, const std::string& out, const HfBertExport& info);
 
 }  // namespace cagcl::model
