@@ -64,10 +64,31 @@ TEST_F(ExportCommandTest, BadCheckpointIsAnErrorNamingIt) {
   EXPECT_FALSE(fs::exists(dir_ / "x.safetensors"));
 }
 
+// --bert-only into a directory needs what the tensors lack (the heads, the vocabulary): without the run's
+// configuration or vocabulary it stops with exit 2 naming the flag to give, and writes nothing.
+TEST_F(ExportCommandTest, BertDirectoryExportNeedsTheRunsConfigurationAndVocabulary) {
+  model::write_safetensors((dir_ / "bare.safetensors").string(),
+                           {{"text.bert.embeddings.LayerNorm.bias", torch::ones({32})}});
+  const auto out = (dir_ / "hf").string();
+  const Result no_config = run_export_cagcl("export --checkpoint '" + (dir_ / "bare.safetensors").string() +
+                                            "' --bert-only --out '" + out + "'");
+  EXPECT_EQ(no_config.exit_code, 2) << no_config.out;
+  EXPECT_NE(no_config.out.find("--config"), std::string::npos) << no_config.out;
+  std::ofstream(dir_ / "run.yaml") << "base: tiny\ndata:\n  dir: " << (dir_ / "no-dataset").string() << "\n";
+  const Result no_vocab =
+      run_export_cagcl("export --checkpoint '" + (dir_ / "bare.safetensors").string() + "' --config '" +
+                       (dir_ / "run.yaml").string() + "' --bert-only --out '" + out + "'");
+  EXPECT_EQ(no_vocab.exit_code, 2) << no_vocab.out;
+  EXPECT_NE(no_vocab.out.find("--vocab"), std::string::npos) << no_vocab.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(ExportCommandTest, HasHelp) {
   const Result r = run_export_cagcl("export --help");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--bert-only"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("config.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--vocab"), std::string::npos) << r.out;
 }
 
 }  // namespace
