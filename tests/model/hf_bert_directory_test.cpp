@@ -356,5 +356,24 @@ TEST_F(HfBertDirectoryTest, ExportRefusesACheckpointOfAnotherConfiguration) {
   EXPECT_FALSE(fs::exists(dir_ / "x"));
 }
 
+// configs/base_biomedbert.yaml (docs/model.md's recipe) builds a BERT that BiomedBERT-base-uncased-abstract's
+// config.json describes (its published values, transcribed: a BERT-base BertForMaskedLM with 30522 tokens).
+TEST(HfBertRecipeTest, BaseBiomedBertConfigMatchesABertBaseConfigJson) {
+  const Config config = load_config(std::string(CAGCL_TEST_CONFIG_DIR) + "/base_biomedbert.yaml");
+  EXPECT_EQ(config.text.weights, "models/BiomedBERT");
+  EXPECT_EQ(config.text.vocab, "models/BiomedBERT/vocab.txt");
+  EXPECT_EQ(config.text.pooling, "cls");
+  const auto published = nlohmann::json::parse(R"({
+    "architectures": ["BertForMaskedLM"], "model_type": "bert", "attention_probs_dropout_prob": 0.1,
+    "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768, "initializer_range": 0.02,
+    "intermediate_size": 3072, "max_position_embeddings": 512, "num_attention_heads": 12,
+    "num_hidden_layers": 12, "type_vocab_size": 2, "vocab_size": 30522})");
+  EXPECT_TRUE(hf_bert_config_mismatches(published, bert_config(config.text, 30522), "config.json").empty());
+  // The from-scratch base preset's text sizes are the same; only the weights, vocabulary and pooling differ.
+  const Config base = load_config("base");
+  EXPECT_TRUE(hf_bert_config_mismatches(published, bert_config(base.text, 30522), "config.json").empty());
+  EXPECT_FALSE(hf_bert_config_mismatches(published, bert_config(load_config("small").text, 30522), "c").empty());
+}
+
 }  // namespace
 }  // namespace cagcl::model
