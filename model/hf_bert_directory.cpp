@@ -251,7 +251,7 @@ void check_hf_bert_directory(const fs::path& dir, const BertConfig& model, const
     }
   }
   if (mismatches.empty()) return;
-  std::string message = "text.weights " + dir.string() + ": config.json does not describe the model text.* builds:";
+  std::string message = "text.weights " + dir.string() + ": config.json/vocab.txt do not fit the model text.* builds:";
   for (const auto& m : mismatches) message += "\n  " + m;
   throw UsageError(message);
 }
