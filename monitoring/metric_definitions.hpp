@@ -103,8 +103,14 @@ inline constexpr MetricDefinition checkpoint_bytes{"cagcl_checkpoint_bytes", T::
 inline constexpr MetricDefinition checkpoint_last_success{"cagcl_checkpoint_last_success_timestamp_seconds", T::gauge,
                                                           "Unix time of the last successful checkpoint"};
 // Resources.
-inline constexpr MetricDefinition memory{"cagcl_memory_bytes", T::gauge,
-                                         "Resident memory of this rank (device memory on a GPU)"};
+// kind="resident": the process's resident set (host memory), always; on a GPU also kind="cuda_allocated" (bytes
+// in live tensors) and kind="cuda_reserved" (held by LibTorch's CUDA caching allocator: allocated plus cache).
+inline constexpr MetricDefinition memory{
+    "cagcl_memory_bytes", T::gauge,
+    "Memory of this rank by kind (resident host memory; on a GPU also cuda_allocated and cuda_reserved)", "kind"};
+inline constexpr MetricDefinition gpu_utilization{
+    "cagcl_gpu_utilization_ratio", T::gauge,
+    "Fraction of the last NVML sample period in which this rank's GPU ran a kernel (only where NVML is present)"};
 }  // namespace metric
 
 inline constexpr std::array kAllMetrics = {&metric::step,
@@ -137,7 +143,8 @@ inline constexpr std::array kAllMetrics = {&metric::step,
                                            &metric::checkpoint_duration,
                                            &metric::checkpoint_bytes,
                                            &metric::checkpoint_last_success,
-                                           &metric::memory};
+                                           &metric::memory,
+                                           &metric::gpu_utilization};
 
 // Bucket upper bounds of the three duration histograms, in seconds: a CPU step of the tiny preset takes
 // milliseconds, a GPU step of the base preset about a second, a stalled loader minutes.

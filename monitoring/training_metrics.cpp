@@ -99,7 +99,7 @@ TrainingMetrics::TrainingMetrics(prometheus::Registry& registry, const trainer::
       communication_(duration_histogram(registry, metric::communication, identity_)),
       checkpoints_ok_(counter(registry, metric::checkpoints, identity_, "ok")),
       checkpoints_failed_(counter(registry, metric::checkpoints, identity_, "failed")),
-      memory_(gauge(registry, metric::memory, identity_)),
+      memory_resident_(gauge(registry, metric::memory, identity_, "resident")),
       anatomies_(run.anatomies) {
   for (const auto& anatomy : anatomies_) {
     intact_instances_.push_back(&gauge(registry, metric::intact_instances, identity_, anatomy));
@@ -128,7 +128,8 @@ void TrainingMetrics::record(const trainer::StepReport& r) {
   step_duration_.Observe(r.step_seconds);
   data_wait_.Observe(r.data_wait_seconds);
   communication_.Observe(r.comm_seconds);
-  memory_.Set(r.memory_bytes);
+  memory_resident_.Set(r.memory_bytes);
+  record_gpu(r);
   record_intact_instances(r);
   last_step_time_.Set(now_unix_seconds());
 }
@@ -141,6 +142,21 @@ void TrainingMetrics::record_intact_instances(const trainer::StepReport& r) {
     const auto n = static_cast<double>(r.intact_instances[i]);
     intact_instances_[i]->Set(n);
     if (n > 0) intact_instances_total_[i]->Increment(n);
+  }
+}
+
+void TrainingMetrics::record_gpu(const trainer::StepReport& r) {
+  if (r.cuda_allocated_bytes) {
+    if (!cuda_allocated_) cuda_allocated_ = &gauge(registry_, metric::memory, identity_, "cuda_allocated");
+    cuda_allocated_->Set(*r.cuda_allocated_bytes);
+  }
+  if (r.cuda_reserved_bytes) {
+    if (!cuda_reserved_) cuda_reserved_ = &gauge(registry_, metric::memory, identity_, "cuda_reserved");
+    cuda_reserved_->Set(*r.cuda_reserved_bytes);
+  }
+  if (r.gpu_utilization) {
+    if (!gpu_utilization_) gpu_utilization_ = &gauge(registry_, metric::gpu_utilization, identity_);
+    gpu_utilization_->Set(*r.gpu_utilization);
   }
 }
 

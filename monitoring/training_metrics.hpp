@@ -30,6 +30,7 @@ class TrainingMetrics {
  private:
   void record_intact_instances(const trainer::StepReport& step);
   void record_zero_shot(const trainer::ZeroShotFigures& figures);
+  void record_gpu(const trainer::StepReport& step);
 
   prometheus::Registry& registry_;
   prometheus::Labels identity_;
@@ -53,7 +54,7 @@ class TrainingMetrics {
   prometheus::Histogram& communication_;
   prometheus::Counter& checkpoints_ok_;
   prometheus::Counter& checkpoints_failed_;
-  prometheus::Gauge& memory_;
+  prometheus::Gauge& memory_resident_;
   // One series per anatomy of RunInfo::anatomies (label `anatomy`), in that order.
   std::vector<std::string> anatomies_;
   std::vector<prometheus::Gauge*> intact_instances_;
@@ -69,6 +70,10 @@ class TrainingMetrics {
   prometheus::Gauge* checkpoint_duration_ = nullptr;
   prometheus::Gauge* checkpoint_bytes_ = nullptr;
   prometheus::Gauge* checkpoint_last_success_ = nullptr;
+  // Created by the first step that reports them (on a GPU; utilisation only where NVML is present).
+  prometheus::Gauge* cuda_allocated_ = nullptr;
+  prometheus::Gauge* cuda_reserved_ = nullptr;
+  prometheus::Gauge* gpu_utilization_ = nullptr;
 };
 
 }  // namespace cagcl::monitoring

@@ -27,7 +27,15 @@ struct StepReport {
   double comm_seconds = 0;         // time blocked in collectives (embedding gathers, gradient sync waits)
   double text_collapse_index = 0;  // mean cross-anatomy cosine of the batch's text embeddings
   int64_t bad_samples = 0;         // samples skipped as unreadable while making this step's batches
-  double memory_bytes = 0;         // resident memory of this rank (device memory on a GPU)
+  double memory_bytes = 0;         // resident set of this rank's process (host memory), on a GPU too
+  // On a GPU (LibTorch with CUDA): the CUDA caching allocator's bytes in live tensors (allocated) and held from
+  // the driver (reserved: allocated plus its cache, what the device cannot give to another process). Absent on
+  // the CPU.
+  std::optional<double> cuda_allocated_bytes = std::nullopt;
+  std::optional<double> cuda_reserved_bytes = std::nullopt;
+  // On a GPU where NVML (the driver's libnvidia-ml.so.1) is present: the fraction of NVML's last sample period
+  // in which the GPU ran a kernel, in [0, 1]. Absent elsewhere.
+  std::optional<double> gpu_utilization = std::nullopt;
   // Intact (sample, anatomy) instances of the global batch (all ranks, all micro-batches), one per
   // RunInfo::anatomies entry: an anatomy takes part in the losses only where it is intact.
   std::vector<int64_t> intact_instances;

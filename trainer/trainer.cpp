@@ -243,7 +243,7 @@ Trainer::Boundary Trainer::train_step(data::Loader& loader) {
   report.comm_seconds = p_.comm->take_blocked_seconds();
   report.text_collapse_index = r[7] > 0 ? r[6] / r[7] : 0.0;
   report.bad_samples = static_cast<int64_t>(r[5]);
-  report.memory_bytes = resident_bytes(env_.device);
+  measure_resources(env_.device, report);
   for (int64_t a = 0; a < anatomies; ++a) report.intact_instances.push_back(static_cast<int64_t>(r[8 + a]));
   report.step_seconds = seconds_since(step_start);
   b.stop_ranks = static_cast<int>(r[3]);

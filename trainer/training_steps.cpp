@@ -10,6 +10,14 @@
 #include "trainer/autocast_scope.hpp"
 #include "trainer/checkpoint_manifest.hpp"
 
+#if defined(CAGCL_TORCH_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <cuda_runtime_api.h>
+
+#include "trainer/gpu_utilization.hpp"
+#endif
+
 namespace cagcl::trainer {
 
 data::Batch to_device(data::Batch batch, const torch::Device& device) {
@@ -52,6 +60,30 @@ double resident_bytes(const torch::Device& device) {
   long pages_total = 0, pages_resident = 0;
   if (!(statm >> pages_total >> pages_resident)) return 0;
   return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+#if defined(CAGCL_TORCH_CUDA)
+namespace {
+void measure_cuda(const torch::Device& device, StepReport& report) {
+  const c10::DeviceIndex index = device.has_index() ? device.index() : c10::cuda::current_device();
+  // Index 0 of the allocator's stat arrays is StatType::AGGREGATE (small and large pools together); the enum has
+  // moved between namespaces across LibTorch 2.x releases, the layout has not.
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+  report.cuda_allocated_bytes = static_cast<double>(stats.allocated_bytes[0].current);
+  report.cuda_reserved_bytes = static_cast<double>(stats.reserved_bytes[0].current);
+  static const GpuUtilization nvml;  // loaded once per process; without a driver library it reports nothing
+  char bus_id[64] = {};
+  if (nvml.available() && cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, index) == cudaSuccess)
+    report.gpu_utilization = nvml.utilization(bus_id);
+}
+}  // namespace
+#endif
+
+void measure_resources(const torch::Device& device, StepReport& report) {
+  report.memory_bytes = resident_bytes(device);
+#if defined(CAGCL_TORCH_CUDA)
+  if (device.is_cuda()) measure_cuda(device, report);
+#endif
 }
 
 namespace {

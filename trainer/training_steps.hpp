@@ -1,7 +1,7 @@
 #pragma once
 // The computations one training or validation step is made of, apart from the loop that orders them
 // (trainer/trainer.hpp): moving a batch to the device, the model's forward pass under bf16 autocast and the
-// CA-GCL loss, the intact-instance counts, the memory figure, and the random-generator states checkpoints keep.
+// CA-GCL loss, the intact-instance counts, the memory figures, and the random-generator states checkpoints keep.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "model/cagcl_model.hpp"
 #include "model/contrastive_loss.hpp"
 #include "model/instances.hpp"
+#include "trainer/step_report.hpp"
 
 namespace cagcl::trainer {
 
@@ -35,6 +36,11 @@ ForwardLoss forward_loss(model::CagclModel& net, const data::Batch& batch, const
 
 // Bytes of memory this rank holds: the process's resident set.
 double resident_bytes(const torch::Device& device);
+
+// The memory figures of this rank into `report`: the process's resident set always; on a GPU (LibTorch with
+// CUDA) also the CUDA caching allocator's allocated and reserved bytes, and the GPU's utilisation where NVML
+// is present (trainer/gpu_utilization.hpp).
+void measure_resources(const torch::Device& device, StepReport& report);
 
 // Per-rank generator seeds far apart: splitmix64 of (seed, rank), and of (seed, rank, step) for a resume at
 // another world size, where no saved stream belongs to the rank.

@@ -70,7 +70,10 @@ TEST(TrainingMetrics, SlurmJobIdLabelInsideASlurmJob) {
 TEST(TrainingMetrics, EveryDefinedFamilyHasHelpAndTypeOnceReported) {
   prometheus::Registry registry;
   TrainingMetrics metrics(registry, metrics_run_info());
-  metrics.record(test_util::sample_step(1));
+  // A step on a GPU with NVML: the utilisation family exists only where a step reports it.
+  auto step = test_util::sample_step(1);
+  step.gpu_utilization = 0.5;
+  metrics.record(step);
   // A validation with live zero-shot figures: their families exist only once a run reports them.
   trainer::ValidationReport validation{1, 3.0, 2.0, 1.0};
   trainer::ZeroShotFigures figures;
@@ -112,9 +115,41 @@ TEST(TrainingMetrics, StepReportSetsGaugesAndAccumulatesCountersAndHistograms) {
   EXPECT_EQ(value_of(text, "cagcl_step_duration_seconds_bucket{" + id + ",le=\"+Inf\"}"), 2);
   EXPECT_EQ(value_of(text, "cagcl_communication_seconds_sum{" + id + "}"), 0.2);
   EXPECT_EQ(value_of(text, "cagcl_text_collapse_index{" + id + "}"), 0.25);
-  EXPECT_EQ(value_of(text, "cagcl_memory_bytes{" + id + "}"), 1.5e9);
+  EXPECT_EQ(value_of(text, "cagcl_memory_bytes{" + id + ",kind=\"resident\"}"), 1.5e9);
   EXPECT_EQ(value_of(text, "cagcl_restarts{" + id + "}"), 3);
   EXPECT_EQ(value_of(text, "cagcl_world_size{" + id + "}"), 2);
+}
+
+// On the CPU the memory is the process's resident set alone; on a GPU the CUDA caching allocator's figures join
+// it, and the GPU's utilisation where NVML answered. No series claims a GPU figure that was never measured.
+TEST(TrainingMetrics, MemoryIsTheResidentSetOnTheCpuPlusTheCudaAllocatorOnAGpu) {
+  prometheus::Registry registry;
+  TrainingMetrics metrics(registry, metrics_run_info());
+  const std::string id = "rank=\"1\",run=\"demo\"";
+  metrics.record(test_util::sample_step(1));
+  const std::string cpu = exposition(registry);
+  EXPECT_EQ(value_of(cpu, "cagcl_memory_bytes{" + id + ",kind=\"resident\"}"), 1.5e9);
+  EXPECT_EQ(cpu.find("kind=\"cuda_allocated\""), std::string::npos) << cpu;
+  EXPECT_EQ(cpu.find("kind=\"cuda_reserved\""), std::string::npos) << cpu;
+  EXPECT_EQ(cpu.find("# TYPE cagcl_gpu_utilization_ratio"), std::string::npos) << cpu;
+
+  auto gpu_step = test_util::sample_step(2);
+  gpu_step.cuda_allocated_bytes = 2e9;
+  gpu_step.cuda_reserved_bytes = 3e9;
+  metrics.record(gpu_step);
+  const std::string without_nvml = exposition(registry);
+  EXPECT_EQ(value_of(without_nvml, "cagcl_memory_bytes{" + id + ",kind=\"resident\"}"), 1.5e9);
+  EXPECT_EQ(value_of(without_nvml, "cagcl_memory_bytes{" + id + ",kind=\"cuda_allocated\"}"), 2e9);
+  EXPECT_EQ(value_of(without_nvml, "cagcl_memory_bytes{" + id + ",kind=\"cuda_reserved\"}"), 3e9);
+  EXPECT_EQ(without_nvml.find("# TYPE cagcl_gpu_utilization_ratio"), std::string::npos) << "no NVML, no utilisation";
+
+  gpu_step.step = 3;
+  gpu_step.cuda_allocated_bytes = 2.5e9;
+  gpu_step.gpu_utilization = 0.37;
+  metrics.record(gpu_step);
+  const std::string with_nvml = exposition(registry);
+  EXPECT_EQ(value_of(with_nvml, "cagcl_memory_bytes{" + id + ",kind=\"cuda_allocated\"}"), 2.5e9);
+  EXPECT_EQ(value_of(with_nvml, "cagcl_gpu_utilization_ratio{" + id + "}"), 0.37);
 }
 
 // The global batch's intact instances by anatomy: the gauge holds the last step, the counter sums the steps.
