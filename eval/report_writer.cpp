@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "common/subprocess.hpp"
+#include "eval/training_curves.hpp"
 
 namespace cagcl::eval {
 
@@ -222,6 +224,34 @@ std::string inline_svg(const std::filesystem::path& path) {
   return start == std::string::npos ? std::string() : svg.substr(start);
 }
 
+// RFC 4648 base64: the training-curves PNG goes into the page as a data: URI, so it still opens alone, offline.
+std::string base64(const std::string& bytes) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);
+    uint32_t v = 0;
+    for (size_t k = 0; k < 3; ++k) v = v << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (size_t k = 0; k < 4; ++k) out += k <= n ? table[(v >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+std::string training_curves_html(const std::filesystem::path& dir, const ReportFiles& files) {
+  if (files.training_curves_made) {
+    std::ifstream in(dir / "plots" / "training_curves.png", std::ios::binary);
+    std::stringstream png;
+    png << in.rdbuf();
+    return "<h2>Training curves</h2>\n<div class=\"plot\"><img alt=\"training curves\" style=\"max-width:100%\" "
+           "src=\"data:image/png;base64," +
+           base64(png.str()) + "\"></div>\n";
+  }
+  if (files.training_curves_error.empty()) return {};
+  return "<h2>Training curves</h2>\n<p class=\"note\">No training curves: " + html_escape(files.training_curves_error) +
+         "</p>\n";
+}
+
 std::string report_html(const EvalReport& r, const std::filesystem::path& dir, const ReportFiles& files) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>cagcl evaluation</title>\n<style>"
@@ -303,6 +333,7 @@ std::string report_html(const EvalReport& r, const std::filesystem::path& dir, c
                        : "<div class=\"plot\">" + svg + "</div>\n";
     }
   }
+  h += training_curves_html(dir, files);
   h += "<p class=\"note\">Files: report.json (every figure), scores.csv, label_metrics.csv, template_auc.csv, "
        "roc_curves.csv, similarity_histogram.csv, retrieval.csv, plots/. Definitions: "
        "docs/evaluation.md.</p>\n</body></html>\n";
@@ -332,6 +363,22 @@ ReportFiles make_plots(const std::filesystem::path& dir, const ReportOptions& op
   }
   files.plots_made = true;
   return files;
+}
+
+// plots/training_curves.png of the evaluated run, when its metrics log was given and plots are on.
+TrainingCurves report_training_curves(const std::filesystem::path& dir, const ReportOptions& options) {
+  if (options.metrics_log.empty()) return {};
+  if (!options.plots) return {false, "plots were turned off (--no-plots)", ""};
+  TrainingCurvesRequest request;
+  request.metrics = options.metrics_log;
+  request.png = dir / "plots" / "training_curves.png";
+  request.script = dir / "plots" / "plot_training_curves.py";
+  request.log = dir / "plots" / "plot_training_curves.log";
+  request.python = options.python;
+  request.max_step = options.max_step;
+  TrainingCurves curves = draw_training_curves(request);
+  if (!curves.made) spdlog::warn("eval: no training curves: {}", curves.error);
+  return curves;
 }
 
 }  // namespace
@@ -436,8 +483,15 @@ ReportFiles write_report(const EvalReport& report, const std::filesystem::path& 
   std::error_code ec;
   std::filesystem::create_directories(dir / "plots", ec);
   if (ec) throw IoError("--out: cannot create '" + (dir / "plots").string() + "': " + ec.message());
+  const TrainingCurves curves = report_training_curves(dir, options);
+  json j = report_json(report);
+  if (!options.metrics_log.empty())
+    j["training_curves"] = {{"metrics_log", options.metrics_log.string()},
+                            {"max_step", options.max_step >= 0 ? json(options.max_step) : json(nullptr)},
+                            {"file", curves.made ? json("plots/training_curves.png") : json(nullptr)},
+                            {"error", curves.made ? json(nullptr) : json(curves.error)}};
   // Names and provenance come from outside (datasets, paths): invalid UTF-8 is written as U+FFFD, not fatal.
-  write_text(dir / "report.json", dump_json(report_json(report), 2) + "\n");
+  write_text(dir / "report.json", dump_json(j, 2) + "\n");
   write_text(dir / "scores.csv", scores_csv(report));
   write_text(dir / "label_metrics.csv", label_metrics_csv(report));
   write_text(dir / "template_auc.csv", template_auc_csv(report));
@@ -446,6 +500,8 @@ ReportFiles write_report(const EvalReport& report, const std::filesystem::path& 
   write_text(dir / "retrieval.csv", retrieval_csv(report.retrieval));
   write_text(dir / "plots" / "plot_report.py", plot_script());
   ReportFiles files = make_plots(dir, options);
+  files.training_curves_made = curves.made;
+  files.training_curves_error = curves.error;
   files.json = dir / "report.json";
   files.html = dir / "report.html";
   write_text(files.html, report_html(report, dir, files));

@@ -39,6 +39,7 @@ nlohmann::json to_json(const ZeroShotFigures& z) {
 nlohmann::json to_json(const StepReport& r, const RunInfo& run) {
   return {{"event", "step"},
           {"invocation", run.invocation},
+          {"restarts", run.restarts},
           {"step", r.step},
           {"total_steps", r.total_steps},
           {"epoch", r.epoch},
@@ -62,17 +63,23 @@ nlohmann::json to_json(const StepReport& r, const RunInfo& run) {
 }
 
 nlohmann::json to_json(const ValidationReport& r, const RunInfo& run) {
-  nlohmann::json line = {{"event", "validation"}, {"invocation", run.invocation}, {"step", r.step},
-                         {"loss", r.loss_total},  {"loss_local", r.loss_local},   {"loss_global", r.loss_global}};
+  nlohmann::json line = {
+      {"event", "validation"}, {"invocation", run.invocation}, {"restarts", run.restarts},    {"step", r.step},
+      {"loss", r.loss_total},  {"loss_local", r.loss_local},   {"loss_global", r.loss_global}};
   if (r.zero_shot) line["zero_shot"] = to_json(*r.zero_shot);
   line["time"] = unix_now();
   return line;
 }
 
 nlohmann::json to_json(const CheckpointReport& r, const RunInfo& run) {
-  return {
-      {"event", "checkpoint"}, {"invocation", run.invocation}, {"step", r.step}, {"ok", r.ok}, {"seconds", r.seconds},
-      {"bytes", r.bytes},      {"time", r.unix_time}};
+  return {{"event", "checkpoint"},
+          {"invocation", run.invocation},
+          {"restarts", run.restarts},
+          {"step", r.step},
+          {"ok", r.ok},
+          {"seconds", r.seconds},
+          {"bytes", r.bytes},
+          {"time", r.unix_time}};
 }
 
 MetricsLog::MetricsLog(const std::filesystem::path& path) : path_(path) {
@@ -104,6 +111,8 @@ void MetricsLog::on_start(const RunInfo& info) {
 void MetricsLog::on_step(const StepReport& report) { write(to_json(report, run_)); }
 void MetricsLog::on_validation(const ValidationReport& report) { write(to_json(report, run_)); }
 void MetricsLog::on_checkpoint(const CheckpointReport& report) { write(to_json(report, run_)); }
-void MetricsLog::on_finish() { write({{"event", "finish"}, {"invocation", run_.invocation}, {"time", unix_now()}}); }
+void MetricsLog::on_finish() {
+  write({{"event", "finish"}, {"invocation", run_.invocation}, {"restarts", run_.restarts}, {"time", unix_now()}});
+}
 
 }  // namespace cagcl::trainer

@@ -1,13 +1,15 @@
 #pragma once
 // The JSON-lines metrics log of a run (RUN/metrics.jsonl, rank 0): one object per line, appended and flushed
-// as events happen, so `tail -f` and a crash both see every finished step. Lines (docs/training.md has every field):
-//   {"event":"start","invocation":..,"run":...,"world_size":...,"restarts":...,"anatomies":[..],"time":...}
-//   {"event":"step","invocation":..,"step":..,"loss":..,...,"intact_instances":{"lung":8,...}}
-//   {"event":"validation","invocation":..,"step":..,"loss":..,...[,"zero_shot":{"macro_auc_mean":..,...}]}
-//   {"event":"checkpoint","invocation":..,...}
-//   {"event":"finish","invocation":..,"time":...}
+// as events happen, so `tail -f` and a crash both see every finished step. Lines (docs/metrics-log.md has every
+// field; tests/trainer/metrics_log_doc_test.cpp keeps it complete):
+//   {"event":"start","invocation":..,"restarts":..,"run":...,"world_size":...,"anatomies":[..],"time":...}
+//   {"event":"step","invocation":..,"restarts":..,"step":..,"loss":..,...,"intact_instances":{"lung":8,...}}
+//   {"event":"validation","invocation":..,"restarts":..,"step":..,"loss":..,...[,"zero_shot":{...}]}
+//   {"event":"checkpoint","invocation":..,"restarts":..,...}
+//   {"event":"finish","invocation":..,"restarts":..,"time":...}
 // A resumed run appends to the same file; steps after the checkpoint it resumed from appear again, with a
-// higher "invocation" (trainer/invocation_counter.hpp).
+// higher "invocation" (trainer/invocation_counter.hpp) and, when resumed from a checkpoint, a higher
+// "restarts" (RunInfo::restarts): every line carries both, so a reader keeps the last line of each step.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -37,7 +39,8 @@ class MetricsLog : public TrainingObserver {
   std::FILE* file_ = nullptr;
 };
 
-// The same JSON objects, for tests and other writers. `run` gives the invocation every line carries and the
+// The same JSON objects, for tests and other writers. `run` gives the invocation and restarts every line carries
+// and the
 // anatomy names of StepReport::intact_instances (an Error when their counts differ).
 nlohmann::json to_json(const StepReport& report, const RunInfo& run);
 nlohmann::json to_json(const ValidationReport& report, const RunInfo& run);

@@ -43,6 +43,7 @@ struct EvalOptions {
   std::string split = "valid";
   std::string vocab;
   std::string window;
+  std::string curves_from;  // run directory of the training curves; "" = the evaluated run's
   int64_t limit = 0;
   int64_t bootstrap = 1000;
   uint64_t seed = 42;
@@ -145,6 +146,9 @@ void run_eval(const EvalOptions& o) {
   const std::vector<eval::TemplateFamily> families = eval::select_families(o.templates);
 
   if (o.threads < 0) throw UsageError("--threads: must be >= 0");
+  if (!o.curves_from.empty() &&
+      !std::filesystem::is_regular_file(std::filesystem::path(o.curves_from) / "metrics.jsonl"))
+    throw UsageError("--curves-from " + o.curves_from + ": no metrics.jsonl in it (a run directory of cagcl train)");
   // The inputs every rank reads alike are checked before MPI starts: a bad flag, dataset or split is then an
   // ordinary error with its exit code on every rank, not an MPI_Abort.
   const ResolvedEvalSource source = resolve_eval_source(o.source);
@@ -225,6 +229,14 @@ void run_eval(const EvalOptions& o) {
       const eval::EvalReport report = eval::evaluate_zero_shot(in, run);
       eval::ReportOptions ro;
       ro.plots = !o.no_plots;
+      // The run's training curves up to the evaluated checkpoint (docs/metrics-log.md), when the run is known.
+      if (!o.curves_from.empty()) {
+        ro.metrics_log = std::filesystem::path(o.curves_from) / "metrics.jsonl";
+      } else if (!model.run_dir.empty() && std::filesystem::is_regular_file(model.run_dir / "metrics.jsonl")) {
+        ro.metrics_log = model.run_dir / "metrics.jsonl";
+        const int64_t step = checkpoint_step(model.weights);
+        ro.max_step = step == INT64_MAX ? -1 : step;
+      }
       const auto files = eval::write_report(report, o.out, ro);
       const auto& rb = report.robustness;
       const auto pct = [](double v) { return std::isfinite(v) ? fmt::format("{:.2f}", 100 * v) : std::string("n/a"); };
@@ -246,6 +258,10 @@ void run_eval(const EvalOptions& o) {
                     << o.min_inside * 100 << " % in its window): scored 0\n";
       std::cout << "report: " << std::filesystem::absolute(files.html).string() << "\n";
       if (!files.plots_made) std::cout << "  (no plots: " << files.plot_error << ")\n";
+      if (files.training_curves_made)
+        std::cout << "training curves: " << std::filesystem::absolute(o.out).string() << "/plots/training_curves.png\n";
+      else if (!files.training_curves_error.empty())
+        std::cout << "  (no training curves: " << files.training_curves_error << ")\n";
     }
     comm->barrier();
     return 0;
@@ -287,7 +303,10 @@ Command add_eval_command(CLI::App& app) {
                   "at most this many distinct anatomy-level report texts in the similarity analysis")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU intra-op threads per rank (0 = the node's cores / its ranks)");
-  cmd->add_flag("--no-plots", o->no_plots, "do not run the matplotlib plot script");
+  cmd->add_option("--curves-from", o->curves_from,
+                  "run directory whose metrics.jsonl gives the report's training curves (default: the evaluated "
+                  "run's, up to its checkpoint's step)");
+  cmd->add_flag("--no-plots", o->no_plots, "do not run the matplotlib plot scripts");
   cmd->add_flag("--no-verify", o->no_verify, "skip the dataset's shard checksums");
   cmd->add_option("--config", o->source.config,
                   "configuration of a bare .safetensors model (preset or YAML; default: config.yaml next to it)");

@@ -13,6 +13,7 @@
 #include "comm/make_communicator.hpp"
 #include "common/error.hpp"
 #include "config/config.hpp"
+#include "eval/training_curves.hpp"
 #include "launch/commands/command.hpp"
 #include "launch/commands/synth.hpp"
 #include "launch/runtime.hpp"
@@ -35,6 +36,7 @@ struct TrainCommandOptions {
   int metrics_port = -1;  // -1: the config's monitoring.port_base
   bool requeue = false;
   bool background_checkpoints = false;
+  bool no_plots = false;
   bool demo = false;  // no argument at all
 };
 
@@ -60,6 +62,28 @@ void synthesize_if_missing(const Config& config, const std::filesystem::path& di
     run_synth(s);
   }
   comm.barrier();
+}
+
+// RUN/training_curves.png from RUN/metrics.jsonl (rank 0, after the last checkpoint). A picture must never fail a
+// run whose checkpoint is committed: without Python or matplotlib this is a warning.
+void draw_training_curves(const std::filesystem::path& run_dir) {
+  eval::TrainingCurvesRequest request;
+  request.metrics = run_dir / "metrics.jsonl";
+  request.png = run_dir / "training_curves.png";
+  request.script = run_dir / "plot_training_curves.py";
+  request.log = run_dir / "training_curves.log";
+  try {
+    const auto curves = eval::draw_training_curves(request);
+    if (curves.made)
+      spdlog::info("train: {}", curves.summary);
+    else
+      spdlog::warn(
+          "train: no training-curves picture: {}. Install python3-matplotlib (or set CAGCL_PYTHON), then "
+          "run: python3 {} {} {}",
+          curves.error, request.script.string(), request.metrics.string(), request.png.string());
+  } catch (const std::exception& e) {
+    spdlog::warn("train: no training-curves picture: {}", e.what());
+  }
 }
 
 int run_train(const TrainCommandOptions& o) {
@@ -112,6 +136,8 @@ int run_train(const TrainCommandOptions& o) {
                   << result.last_loss << " at step " << result.step << "\n";
       if (!result.checkpoint.empty()) std::cout << "checkpoint: " << result.checkpoint << "\n";
       std::cout.flush();
+      // Only a finished run: a stopped one has a signal's grace period to exit in, and resumes anyway.
+      if (result.finished && !o.no_plots && options.metrics_log) draw_training_curves(options.run_dir);
       if (!result.finished)
         spdlog::warn("train: stopped at step {} (exit code {}); continue with --resume auto --out {}", result.step,
                      static_cast<int>(ExitCode::stopped), options.run_dir.string());
@@ -151,6 +177,8 @@ Command add_train_command(CLI::App& app) {
                 "on SIGUSR1/SIGTERM: checkpoint, then run `scontrol requeue $SLURM_JOB_ID` (rank 0) and exit 5");
   cmd->add_flag("--background-checkpoints", o->background_checkpoints,
                 "write periodic checkpoints on a thread while training goes on; committed at a later step boundary");
+  cmd->add_flag("--no-plots", o->no_plots,
+                "do not draw RUN/training_curves.png at the end (drawn with python3-matplotlib; $CAGCL_PYTHON)");
   return {cmd, [o, cmd] {
             const auto given = cmd->get_options([](const CLI::Option* option) { return option->count() > 0; });
             o->demo = given.empty();

@@ -125,6 +125,56 @@ TEST(ReportWriter, AFailingPlotScriptIsReportedNotFatal) {
   EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
 }
 
+// A tiny metrics.jsonl of three steps, as `cagcl train` writes it (docs/metrics-log.md).
+std::filesystem::path three_step_log(const TempDir& dir) {
+  const auto path = dir / "metrics.jsonl";
+  std::ofstream out(path);
+  for (int step = 1; step <= 3; ++step)
+    out << nlohmann::json{{"event", "step"},     {"invocation", 1},    {"restarts", 0},     {"step", step},
+                          {"loss", 4.0 - step},  {"lr", 1e-4},         {"tau_local", 0.07}, {"tau_global", 0.07},
+                          {"global_samples", 4}, {"step_seconds", 0.5}}
+        << "\n";
+  return path;
+}
+
+TEST(ReportWriter, ARunsTrainingCurvesAreAFileListedInTheJsonAndInlinedInTheHtml) {
+  if (std::system(("'" + default_python() + "' -c 'import matplotlib' > /dev/null 2>&1").c_str()) != 0)
+    GTEST_SKIP() << "python3-matplotlib is not installed";
+  TempDir run, dir;
+  ReportOptions options;
+  options.metrics_log = three_step_log(run);
+  options.max_step = 2;
+  const auto files = write_report(small_report(), dir.path(), options);
+  ASSERT_TRUE(files.training_curves_made) << files.training_curves_error;
+  EXPECT_GT(std::filesystem::file_size(dir / "plots" / "training_curves.png"), 0u);
+  const auto curves = nlohmann::json::parse(read(dir / "report.json")).at("training_curves");
+  EXPECT_EQ(curves.at("file"), "plots/training_curves.png");
+  EXPECT_EQ(curves.at("max_step"), 2);
+  EXPECT_TRUE(curves.at("error").is_null());
+  const std::string html = read(dir / "report.html");
+  EXPECT_NE(html.find("<h2>Training curves</h2>"), std::string::npos);
+  EXPECT_NE(html.find("src=\"data:image/png;base64,iVBORw0KGgo"), std::string::npos);  // the PNG itself, inline
+}
+
+TEST(ReportWriter, TrainingCurvesThatCannotBeDrawnAreReportedNotFatal) {
+  TempDir run, dir;
+  ReportOptions options{true, "/nonexistent/python"};
+  options.metrics_log = three_step_log(run);
+  const auto files = write_report(small_report(), dir.path(), options);
+  EXPECT_FALSE(files.training_curves_made);
+  const auto curves = nlohmann::json::parse(read(dir / "report.json")).at("training_curves");
+  EXPECT_TRUE(curves.at("file").is_null());
+  EXPECT_NE(curves.at("error").get<std::string>().find("/nonexistent/python"), std::string::npos);
+  EXPECT_NE(read(dir / "report.html").find("No training curves"), std::string::npos);
+}
+
+TEST(ReportWriter, WithoutAMetricsLogTheReportHasNoTrainingCurves) {
+  TempDir dir;
+  write_report(small_report(), dir.path(), {false, ""});
+  EXPECT_FALSE(nlohmann::json::parse(read(dir / "report.json")).contains("training_curves"));
+  EXPECT_EQ(read(dir / "report.html").find("Training curves"), std::string::npos);
+}
+
 // The plot script runs with an argument vector, not through a shell: a report directory whose name holds quotes
 // and a command must neither run that command nor break the plot step. (`python` here is /bin/true, so the test
 // needs no matplotlib: only how the script is started is at stake.)

@@ -72,6 +72,31 @@ TEST(MetricsLog, EveryLineCarriesTheInvocation) {
   EXPECT_EQ(events, (std::vector<std::string>{"start", "step", "validation", "checkpoint", "finish"}));
 }
 
+// Every line carries the run's restart count too (docs/metrics-log.md), so a reader can tell a step repeated
+// after a resume from its first occurrence without the start line.
+TEST(MetricsLog, EveryLineCarriesTheRestartCount) {
+  test_support::TempDir dir;
+  const auto path = dir / "metrics.jsonl";
+  {
+    auto run = log_run_info(3);
+    run.restarts = 2;
+    MetricsLog log(path);
+    log.on_start(run);
+    log.on_step(step_report(1));
+    log.on_validation(ValidationReport{1, 3.0, 2.0, 1.0});
+    log.on_checkpoint(CheckpointReport{1, true, 0.5, 100, 1.7e9});
+    log.on_finish();
+  }
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto j = nlohmann::json::parse(line);
+    ASSERT_TRUE(j.contains("restarts")) << line;
+    EXPECT_EQ(j.at("restarts"), 2) << line;
+  }
+  EXPECT_EQ(lines, 5);
+}
+
 // Live zero-shot figures ride on the validation line, by family; undefined figures are null (JSON has no NaN);
 // with scoring off the line has no "zero_shot" at all.
 TEST(MetricsLog, ValidationLineCarriesTheZeroShotFiguresWhenScored) {
