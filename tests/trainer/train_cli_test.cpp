@@ -99,6 +99,24 @@ std::vector<std::pair<std::string, int64_t>> invocations(const fs::path& run_dir
   return out;
 }
 
+// The "invocation" and "restarts" of every line of RUN/metrics.jsonl; -1 where a line lacks "restarts".
+std::vector<std::pair<int64_t, int64_t>> restarts_by_invocation(const fs::path& run_dir) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  std::ifstream in(run_dir / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    out.emplace_back(j.value("invocation", int64_t{0}), j.value("restarts", int64_t{-1}));
+  }
+  return out;
+}
+
+bool have_matplotlib() {
+  const char* env = std::getenv("CAGCL_PYTHON");
+  const std::string python = env && *env ? env : fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  return std::system(("'" + python + "' -c 'import matplotlib' > /dev/null 2>&1").c_str()) == 0;
+}
+
 std::string latest(const fs::path& run_dir) {
   std::ifstream in(run_dir / "checkpoints" / "LATEST");
   std::string name;
@@ -253,6 +271,7 @@ TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
   const auto first = run_train_cli(mpirun(2, tiny(out, {"--stop-after-steps", "2"})), "stop_resume_1");
   ASSERT_EQ(first.exit_code, 5) << first.output;
   EXPECT_EQ(latest(out), "step-00000002");
+  EXPECT_FALSE(fs::exists(out / "training_curves.png")) << "a stopped invocation draws no curves";
   const auto second = run_train_cli(mpirun(2, tiny(out, {"--resume", "auto"})), "stop_resume_2");
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(losses(out), losses(ref));  // exact: every step's loss, bit for bit
@@ -272,6 +291,28 @@ TEST(TrainCli, StopAfterStepsThenResumeRepeatsTheUninterruptedRunBitForBit) {
   int64_t stored = 0;
   EXPECT_TRUE(counter >> stored);
   EXPECT_EQ(stored, 2);
+  // Every line carries the restart count too: 0 before the resume, 1 from the resumed invocation's start line on.
+  for (const auto& [invocation, restarts] : restarts_by_invocation(out)) EXPECT_EQ(restarts, invocation - 1);
+  // The finished run draws its curves after the last checkpoint, the resume's repeated steps dropped.
+  if (have_matplotlib()) {
+    ASSERT_TRUE(fs::exists(out / "training_curves.png")) << second.output;
+    EXPECT_GT(fs::file_size(out / "training_curves.png"), 0u);
+    EXPECT_NE(second.output.find("6 steps"), std::string::npos) << second.output;
+  }
+}
+
+// Without Python (CAGCL_PYTHON names a missing file) a finished run still exits 0: the missing picture is a
+// warning that says how to draw it later, and no earlier picture is left to pass for this run's.
+TEST(TrainCli, AFinishedRunWithoutPythonWarnsAndStillSucceeds) {
+  const auto out = copy_of_reference("no_python");
+  std::ofstream(out / "training_curves.png") << "an earlier picture";
+  const auto r = run_train_cli(mpirun(2, tiny(out, {"--resume", "auto"})), "no_python",
+                               {"CAGCL_PYTHON=" + (out / "no-such-python").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no training-curves picture"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no-such-python"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out / "training_curves.png"));
+  EXPECT_TRUE(fs::exists(out / "plot_training_curves.py"));
 }
 
 TEST(TrainCli, RankKilledInTheMiddleOfACheckpointResumesFromThePreviousOne) {
