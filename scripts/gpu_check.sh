@@ -19,11 +19,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # ---- pack (Debian 12) ----
-# Debian packages whose headers, CMake/pkg-config files and libraries the build uses; the shared libraries
-# they load follow through ldd.
+# Debian packages whose headers, CMake/pkg-config files and libraries the build uses (civetweb: its CMake targets
+# name the server binary; curl: prometheus-cpp's CMake files look for it), and the shared libraries they load,
+# found with ldd.
 dev_packages=(libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libhdf5-dev
-  prometheus-cpp-dev libopenmpi-dev openmpi-bin openmpi-common libgtest-dev libnifti2-dev liblz4-dev libzip-dev
-  libssl-dev zlib1g-dev pkgconf libpkgconf3)
+  prometheus-cpp-dev libcivetweb-dev civetweb libcurl4-openssl-dev libopenmpi-dev openmpi-bin openmpi-common
+  libgtest-dev libnifti2-dev libniftiio-dev libznz-dev liblz4-dev libzip-dev libssl-dev zlib1g-dev pkgconf
+  libpkgconf3)
 # Present on any glibc system: never carried (a second libc or libstdc++ beside the machine's would break it).
 base_packages="libc6 libgcc-s1 libstdc++6 libcrypt1 libzstd1 liblzma5 libbz2-1.0"
 
@@ -74,6 +76,9 @@ pack() {
   local list="$staging/files"
   for p in "${!packages[@]}"; do dpkg -L "$p"; done | sort -u | while IFS= read -r f; do
     [ -f "$f" ] || [ -L "$f" ] || continue
+    [ -L "$f" ] && [ -d "$f" ] && continue  # merged /usr: /lib is a link to usr/lib
+    # Merged /usr: dpkg lists some libraries under /lib, which is usr/lib on the machine that unpacks them too.
+    case "$f" in /lib/* | /lib64/* | /bin/* | /sbin/*) [ -e "/usr$f" ] && f=/usr$f ;; esac
     case "$f" in
       /usr/share/doc/* | /usr/share/man/* | /usr/share/lintian/* | /usr/share/info/*) continue ;;
       *.a) [ -e "${f%.a}.so" ] && continue ;;
