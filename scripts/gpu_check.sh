@@ -134,7 +134,7 @@ gpu_tests() {
   # The tests that take the CUDA branches (autocast on the CUDA flag, NCCL over a real device); the whole
   # cagcl_tests binary runs too, bounded, since every test must pass against LibTorch 2.x as well.
   timeout -k 10 300 "$build/tests/cagcl_tests" --gtest_filter='AutocastScope.*:Nccl*:GpuUtilization.*'
-  timeout -k 10 900 "$build/tests/cagcl_tests" --gtest_brief=1
+  timeout -k 10 480 "$build/tests/cagcl_tests" --gtest_brief=1  # within one device call (10 min)
 }
 
 nccl_single_rank() {
@@ -181,10 +181,10 @@ bench_pair() {
   # bench/train needs MPI initialised: one rank under the carried Open MPI's mpirun.
   local mpirun
   mpirun=$(command -v mpirun || command -v mpirun.openmpi)  # the carried one has no /etc/alternatives link
-  timeout -k 10 900 "$mpirun" --allow-run-as-root -np 1 "$build/bench/train" --config base --set train.precision=bf16 \
+  timeout -k 10 420 "$mpirun" --allow-run-as-root -np 1 "$build/bench/train" --config base --set train.precision=bf16 \
     --data "$work/data" --synthesize 16 --global-batch 4 --steps 6 --out "$work/runs" | tee "$work/cagcl.txt"
   if python3 -c 'import torch' 2>/dev/null; then
-    timeout -k 10 600 python3 "$root/bench/torch_eager_train.py" --config "$root/configs/base.yaml" --batch 4 \
+    timeout -k 10 150 python3 "$root/bench/torch_eager_train.py" --config "$root/configs/base.yaml" --batch 4 \
       --steps 6 | tee "$work/eager.txt"
   else
     echo "gpu_check: no torch in python3: PyTorch eager not run"
