@@ -78,6 +78,18 @@ TEST_F(CliTest, InspectOfOneShardAndTextOutput) {
   EXPECT_NE(text.out.find("Lung nodule"), std::string::npos) << text.out;
 }
 
+// A path is bytes, not necessarily UTF-8: the JSON report must still be written (U+FFFD for the bad byte) instead
+// of ending in nlohmann's type_error as an internal error.
+TEST_F(CliTest, InspectJsonOfADatasetWhosePathIsNotUtf8) {
+  const std::string data = (dir_ / "data-\xff").string();
+  ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 4 --size 16x32x32").exit_code, 0);
+  const Result inspect = run_cagcl("inspect '" + data + "' --json");
+  ASSERT_EQ(inspect.exit_code, 0) << run_cagcl("inspect '" + data + "' --json", true).out;
+  const auto j = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(j["samples"].get<int>(), 4);
+  EXPECT_NE(inspect.out.find("data-\xef\xbf\xbd"), std::string::npos) << "the bad byte becomes U+FFFD";
+}
+
 TEST_F(CliTest, SynthRefusesToOverwriteAnExistingDataset) {
   const auto data = (dir_ / "d").string();
   ASSERT_EQ(run_cagcl("synth --out '" + data + "' --volumes 2 --size 16x32x32").exit_code, 0);
