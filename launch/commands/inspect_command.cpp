@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "common/progress.hpp"
 #include "data/dataset.hpp"
 #include "data/schema.hpp"
@@ -256,7 +257,7 @@ void run_inspect(const InspectOptions& o) {
     throw UsageError("inspect: '" + o.path + "' is neither a dataset directory nor a shard file");
   }
   if (o.json) {
-    std::cout << report.dump(2) << "\n";
+    std::cout << dump_json(report, 2) << "\n";
   } else {
     print_text(report);
   }
