@@ -102,6 +102,14 @@ def empty(ax, text):
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#555", transform=ax.transAxes)
 
 
+def legend_or_empty(ax, nothing_text, fontsize=7):
+    """A legend for the curves drawn, or `nothing_text` when there are none."""
+    if ax.lines:
+        ax.legend(fontsize=fontsize)
+    else:
+        empty(ax, nothing_text)
+
+
 def losses(ax, steps, validations):
     for key, colour in (("loss", "k"), ("loss_local", "#4c72b0"), ("loss_global", "#dd8452")):
         xs, ys = series(steps, key)
@@ -111,10 +119,7 @@ def losses(ax, steps, validations):
         if xs:
             ax.plot(xs, ys, "o--", color=colour, ms=3, lw=0.8, label="validation " + key)
     ax.set_title("loss (CA-GCL) and its terms", fontsize=10)
-    if ax.lines:
-        ax.legend(fontsize=7)
-    else:
-        empty(ax, "no step lines")
+    legend_or_empty(ax, "no step lines")
 
 
 def learning_rate(ax, steps):
@@ -131,10 +136,7 @@ def temperatures(ax, steps):
         if xs:
             ax.plot(xs, ys, color=colour, lw=1, label=key)
     ax.set_title("temperatures", fontsize=10)
-    if ax.lines:
-        ax.legend(fontsize=7)
-    else:
-        empty(ax, "no temperatures")
+    legend_or_empty(ax, "no temperatures")
 
 
 def throughput(ax, steps):
@@ -190,10 +192,7 @@ def zero_shot_retrieval(ax, validations):
         ys = [z.get(key) if finite(z.get(key)) else math.nan for z in scored.values()]
         if any(not math.isnan(y) for y in ys):
             ax.plot(xs, ys, "o-", ms=3, lw=1, label=key)
-    if ax.lines:
-        ax.legend(fontsize=6)
-    else:
-        empty(ax, "all figures undefined")
+    legend_or_empty(ax, "all figures undefined", fontsize=6)
 
 
 def title(lines, steps, dropped):
