@@ -26,6 +26,11 @@ if(TARGET cagcl)
   set_property(SOURCE ${_cagcl_locator} APPEND PROPERTY COMPILE_DEFINITIONS
                CAGCL_BUILD_BIN_DIR="$<TARGET_FILE_DIR:cagcl>")
   install(TARGETS cagcl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+else()
+  # CAGCL_CORE_ONLY (the sanitizer build) has no binary, but the locator must behave as in the full build, where
+  # cagcl is linked into the top of the build tree: its tests pin that rule.
+  set_property(SOURCE ${_cagcl_locator} APPEND PROPERTY COMPILE_DEFINITIONS
+               CAGCL_BUILD_BIN_DIR="${CMAKE_BINARY_DIR}")
 endif()
 set_property(SOURCE ${_cagcl_locator} PROPERTY SKIP_UNITY_BUILD_INCLUSION ON)
 
