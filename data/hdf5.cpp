@@ -2,6 +2,7 @@
 
 #include <H5PLpublic.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <memory>
@@ -105,26 +106,28 @@ void check_dtype(hid_t type, const Where& where, Dtype expected) {
 
 std::string dims_text(const Dims& dims) { return fmt::format("[{}]", fmt::join(dims, ",")); }
 
-// Variable-length strings come back as malloc'd char*; the reclaim must run even when conversion throws.
-struct VlenStrings {
-  std::vector<char*> ptrs;
-  hid_t type;
-  hid_t space;
-  ~VlenStrings() {
-    if (!ptrs.empty()) H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
-  }
-  std::vector<std::string> strings() const {
-    std::vector<std::string> out;
-    out.reserve(ptrs.size());
-    for (const char* p : ptrs) out.emplace_back(p ? p : "");
-    return out;
-  }
-};
+// Strings are fixed-length and NUL-padded: `width` bytes each, packed. Variable-length strings would live in the
+// file's global heap, which libhdf5 1.10 reads without checking the sizes it finds there (fuzzing crashed it in
+// H5HG_read); fixed-length ones are plain bytes inside the dataset or attribute, bounded like any other.
+size_t string_width(const std::vector<std::string>& v) {
+  size_t width = 1;  // HDF5 has no zero-size string type
+  for (const auto& s : v) width = std::max(width, s.size());
+  return width;
+}
 
-std::vector<const char*> c_strings(const std::vector<std::string>& v) {
-  std::vector<const char*> out;
-  out.reserve(v.size());
-  for (const auto& s : v) out.push_back(s.c_str());
+std::vector<char> packed(const std::vector<std::string>& v, size_t width) {
+  std::vector<char> out(v.size() * width, '\0');
+  for (size_t i = 0; i < v.size(); ++i) std::copy(v[i].begin(), v[i].end(), out.begin() + i * width);
+  return out;
+}
+
+std::vector<std::string> unpacked(const std::vector<char>& bytes, size_t width) {
+  std::vector<std::string> out;
+  out.reserve(bytes.size() / width);
+  for (size_t at = 0; at < bytes.size(); at += width) {
+    const char* p = bytes.data() + at;
+    out.emplace_back(p, std::find(p, p + width, '\0') - p);
+  }
   return out;
 }
 
@@ -211,6 +214,7 @@ std::string to_string(Dtype d) {
     case Dtype::f32: return "float32";
     case Dtype::f64: return "float64";
     case Dtype::string: return "string";
+    case Dtype::vlen_string: return "variable-length string";
     case Dtype::other: break;
   }
   return "another type";
@@ -247,17 +251,16 @@ Dtype classify(hid_t type) {
       }
     }
     case H5T_FLOAT: return size == 4 ? Dtype::f32 : size == 8 ? Dtype::f64 : Dtype::other;
-    case H5T_STRING:
-      // Only variable-length strings: fixed-length ones would need a different read path.
-      return H5Tis_variable_str(type) > 0 ? Dtype::string : Dtype::other;
+    case H5T_STRING: return H5Tis_variable_str(type) > 0 ? Dtype::vlen_string : Dtype::string;
     default: return Dtype::other;
   }
 }
 
-Handle utf8_string_type() {
+Handle fixed_string_type(size_t width, H5T_cset_t cset) {
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
+  if (H5Tset_size(t, width) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 || H5Tset_cset(t, cset) < 0) {
+    throw DataError(fmt::format("HDF5: cannot make a string type of {} bytes [HDF5: {}]", width, error_stack()));
+  }
   return t;
 }
 
@@ -412,50 +415,73 @@ CAGCL_H5_INSTANTIATE(uint64_t)
 CAGCL_H5_INSTANTIATE(double)
 #undef CAGCL_H5_INSTANTIATE
 
-void write_strings(hid_t parent, const std::string& name, const Where& where, const std::vector<std::string>& v) {
+namespace {
+
+// A fixed-length string type of the file, checked; and the memory type that reads it as stored (HDF5 converts
+// between string types only within one character set).
+Handle string_memory_type(hid_t file_type, const Where& where, uint64_t count, size_t& width) {
+  const Dtype found = classify(file_type);
+  if (found == Dtype::vlen_string) {
+    fail_data(where,
+              "variable-length string: not read, since libhdf5 takes its length from the file's global heap "
+              "unchecked; shards of schema 2 store fixed-length strings (convert older data again)");
+  }
+  if (found != Dtype::string) fail_data(where, fmt::format("expected string, found {}", to_string(found)));
+  width = H5Tget_size(file_type);
+  if (width == 0 || count > kMaxStringMemberBytes / width) {
+    fail_data(where,
+              fmt::format("{} strings of {} bytes exceed the limit of {} bytes", count, width, kMaxStringMemberBytes));
+  }
+  const H5T_cset_t cset = H5Tget_cset(file_type);
+  if (cset != H5T_CSET_ASCII && cset != H5T_CSET_UTF8) fail_data(where, "string of an unknown character set");
+  return fixed_string_type(width, cset);
+}
+
+std::vector<std::string> read_string_dataset(hid_t parent, const std::string& name, const Where& where, int rank,
+                                             uint64_t max_len) {
   Where w = where.child(name);
-  Handle type = utf8_string_type();
-  Handle space = simple_space({v.size()});
+  Handle dset = open_dataset(parent, name, where);
+  Handle type(check(H5Dget_type(dset), w, "cannot read dtype"), H5Tclose);
+  Handle space(check(H5Dget_space(dset), w, "cannot read dataspace"), H5Sclose);
+  const uint64_t n = element_count(checked_space_shape(space, w, rank, max_len));
+  size_t width = 0;
+  Handle mem = string_memory_type(type, w, n, width);
+  if (n == 0) return {};
+  check_stored(dset, w, n * width);
+  std::vector<char> bytes(n * width);
+  check(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), w, "read failed");
+  return unpacked(bytes, width);
+}
+
+void write_string_dataset(hid_t parent, const std::string& name, const Where& where, const Dims& dims,
+                          const std::vector<std::string>& v) {
+  Where w = where.child(name);
+  const size_t width = string_width(v);
+  Handle type = fixed_string_type(width, H5T_CSET_UTF8);
+  Handle space = simple_space(dims);
   Handle dcpl = dataset_creation_plist();
   Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
                                w, "cannot create dataset");
   if (v.empty()) return;
-  auto ptrs = c_strings(v);
-  check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), w, "write failed");
+  check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed(v, width).data()), w, "write failed");
+}
+
+}  // namespace
+
+void write_strings(hid_t parent, const std::string& name, const Where& where, const std::vector<std::string>& v) {
+  write_string_dataset(parent, name, where, {v.size()}, v);
 }
 
 std::vector<std::string> read_strings(hid_t parent, const std::string& name, const Where& where, uint64_t max_len) {
-  Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, where);
-  Dims dims = checked_shape(dset, w, Dtype::string, 1, max_len);
-  if (dims[0] == 0) return {};
-  Handle type = utf8_string_type();
-  Handle space(check(H5Dget_space(dset), w, "cannot read dataspace"), H5Sclose);
-  VlenStrings buf{std::vector<char*>(static_cast<size_t>(dims[0]), nullptr), type, space};
-  check(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.ptrs.data()), w, "read failed");
-  return buf.strings();
+  return read_string_dataset(parent, name, where, 1, max_len);
 }
 
 void write_string(hid_t parent, const std::string& name, const Where& where, const std::string& s) {
-  Where w = where.child(name);
-  Handle type = utf8_string_type();
-  Handle space = simple_space({});
-  Handle dcpl = dataset_creation_plist();
-  Handle dset = checked_handle(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
-                               w, "cannot create dataset");
-  const char* p = s.c_str();
-  check(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), w, "write failed");
+  write_string_dataset(parent, name, where, {}, {s});
 }
 
 std::string read_string(hid_t parent, const std::string& name, const Where& where) {
-  Where w = where.child(name);
-  Handle dset = open_dataset(parent, name, where);
-  checked_shape(dset, w, Dtype::string, 0, 1);
-  Handle type = utf8_string_type();
-  Handle space(check(H5Dget_space(dset), w, "cannot read dataspace"), H5Sclose);
-  VlenStrings buf{std::vector<char*>(1, nullptr), type, space};
-  check(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.ptrs.data()), w, "read failed");
-  return buf.strings()[0];
+  return read_string_dataset(parent, name, where, 0, 1)[0];
 }
 
 void write_attr_int64(hid_t obj, const std::string& name, const Where& where, int64_t value) {
@@ -478,38 +504,39 @@ int64_t read_attr_int64(hid_t obj, const std::string& name, const Where& where) 
   return value;
 }
 
-void write_attr_string(hid_t obj, const std::string& name, const Where& where, const std::string& value) {
-  Handle type = utf8_string_type();
-  Handle attr = create_attr(obj, name, where, type, {});
-  const char* p = value.c_str();
-  check(H5Awrite(attr, type, &p), attr_where(where, name), "write failed");
-}
-
-void write_attr_strings(hid_t obj, const std::string& name, const Where& where, const std::vector<std::string>& v) {
-  Handle type = utf8_string_type();
-  Handle attr = create_attr(obj, name, where, type, {v.size()});
-  if (v.empty()) return;
-  auto ptrs = c_strings(v);
-  check(H5Awrite(attr, type, ptrs.data()), attr_where(where, name), "write failed");
-}
-
 namespace {
+void write_attr_string_values(hid_t obj, const std::string& name, const Where& where, const Dims& dims,
+                              const std::vector<std::string>& v) {
+  const size_t width = string_width(v);
+  Handle type = fixed_string_type(width, H5T_CSET_UTF8);
+  Handle attr = create_attr(obj, name, where, type, dims);
+  if (v.empty()) return;
+  check(H5Awrite(attr, type, packed(v, width).data()), attr_where(where, name), "write failed");
+}
+
 std::vector<std::string> read_attr_string_values(hid_t obj, const std::string& name, const Where& where, int rank,
                                                  uint64_t max_len) {
   Handle attr = open_attr(obj, name, where);
   Where w = attr_where(where, name);
   Handle type(check(H5Aget_type(attr), w, "cannot read type"), H5Tclose);
-  check_dtype(type, w, Dtype::string);
   Handle space(check(H5Aget_space(attr), w, "cannot read dataspace"), H5Sclose);
-  Dims dims = checked_space_shape(space, w, rank, max_len);
-  const size_t n = static_cast<size_t>(element_count(dims));
+  const uint64_t n = element_count(checked_space_shape(space, w, rank, max_len));
+  size_t width = 0;
+  Handle mem = string_memory_type(type, w, n, width);
   if (n == 0) return {};
-  Handle mem = utf8_string_type();
-  VlenStrings buf{std::vector<char*>(n, nullptr), mem, space};
-  check(H5Aread(attr, mem, buf.ptrs.data()), w, "read failed");
-  return buf.strings();
+  std::vector<char> bytes(n * width);
+  check(H5Aread(attr, mem, bytes.data()), w, "read failed");
+  return unpacked(bytes, width);
 }
 }  // namespace
+
+void write_attr_string(hid_t obj, const std::string& name, const Where& where, const std::string& value) {
+  write_attr_string_values(obj, name, where, {}, {value});
+}
+
+void write_attr_strings(hid_t obj, const std::string& name, const Where& where, const std::vector<std::string>& v) {
+  write_attr_string_values(obj, name, where, {v.size()}, v);
+}
 
 std::string read_attr_string(hid_t obj, const std::string& name, const Where& where) {
   return read_attr_string_values(obj, name, where, 0, 1)[0];

@@ -60,7 +60,8 @@ std::string error_stack();
 
 // ---- dtypes -------------------------------------------------------------------------------------------
 // The dtypes a shard uses. `name` is numpy's spelling, used in messages ("expected int16, found float32").
-enum class Dtype { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64, string, other };
+// `string` is a fixed-length string, the only kind read; `vlen_string` is recognised to be refused by name.
+enum class Dtype { i8, u8, i16, u16, i32, u32, i64, u64, f32, f64, string, vlen_string, other };
 std::string to_string(Dtype);
 template <class T>
 constexpr Dtype dtype_of();
@@ -86,7 +87,11 @@ constexpr Dtype dtype_of<double>() {
 }
 hid_t native_type(Dtype);    // H5T_NATIVE_*; not for strings
 Dtype classify(hid_t type);  // the Dtype of an on-disk type
-Handle utf8_string_type();   // variable-length UTF-8 string
+// Fixed-length, NUL-padded string of `width` bytes (>= 1). The string functions below use it: each string member
+// or attribute is as wide as its longest value, and a read stops at the first NUL.
+Handle fixed_string_type(size_t width, H5T_cset_t cset);
+// Upper bound on the bytes one string member or attribute may make us allocate (a report is far smaller).
+inline constexpr uint64_t kMaxStringMemberBytes = uint64_t{64} << 20;
 
 // ---- files and groups -----------------------------------------------------------------------------------
 // Creates (truncating) a file whose objects carry no timestamps, so equal content gives equal bytes.

@@ -7,7 +7,8 @@
 namespace cagcl::data {
 
 // Version of the on-disk dataset layout (docs/dataset-format.md). Bump on any incompatible change.
-inline constexpr int kSchemaVersion = 1;
+// 2: strings are fixed-length (1 stored them variable-length, in the global heap libhdf5 reads unchecked).
+inline constexpr int kSchemaVersion = 2;
 
 inline const std::vector<std::string>& default_anatomies() {
   static const std::vector<std::string> names = {"lung", "heart", "esophagus", "aorta"};

@@ -16,15 +16,18 @@ namespace {
 constexpr int64_t kMaxShardSamples = int64_t{1} << 32;
 
 ShardLayout read_layout(hid_t file, const h5::Where& w) {
+  // The version first: it is an integer, and an older shard's strings are of a kind this build does not read.
+  const int64_t version = h5::read_attr_int64(file, sf::kAttrSchemaVersion, w);
+  if (version != kSchemaVersion) {
+    throw DataError(
+        fmt::format("{}: member '/@{}': unsupported version {} (this build reads {}; convert the data "
+                    "again)",
+                    w.file, sf::kAttrSchemaVersion, version, kSchemaVersion));
+  }
   const std::string format = h5::read_attr_string(file, sf::kAttrFormat, w);
   if (format != sf::kFormat) {
     throw DataError(
         fmt::format("{}: member '/@{}': expected '{}', found '{}'", w.file, sf::kAttrFormat, sf::kFormat, format));
-  }
-  const int64_t version = h5::read_attr_int64(file, sf::kAttrSchemaVersion, w);
-  if (version != kSchemaVersion) {
-    throw DataError(fmt::format("{}: member '/@{}': unsupported version {} (this build reads {})", w.file,
-                                sf::kAttrSchemaVersion, version, kSchemaVersion));
   }
   ShardLayout layout;
   layout.anatomies = h5::read_attr_strings(file, sf::kAttrAnatomies, w, kMaxAnatomies);

@@ -49,7 +49,7 @@ with tempfile.TemporaryDirectory(prefix="cagcl_h5py_") as tmp:
                 for a in range(len(manifest["anatomies"])):
                     has_sentence = bool((s["sentence_anatomy"][()] == a + 1).any())
                     assert bool(normal[a]) == (not has_sentence), (key, a)
-                assert s.attrs["split"] in ("train", "valid")
+                assert s.attrs["split"].decode() in ("train", "valid")  # fixed-length strings: bytes
                 seen += 1
 
     assert seen == summary["samples"] == 6, seen

@@ -32,7 +32,9 @@ herr_t expect_fixed_length_everywhere(hid_t obj, const char* name, const H5O_inf
   H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, expect_fixed_length, const_cast<char*>(name));
   if (info->type == H5O_TYPE_DATASET) {
     h5::Handle type(H5Dget_type(o), H5Tclose);
-    if (H5Tget_class(type) == H5T_STRING) EXPECT_EQ(H5Tis_variable_str(type), 0) << name;
+    if (H5Tget_class(type) == H5T_STRING) {
+      EXPECT_EQ(H5Tis_variable_str(type), 0) << name;
+    }
   }
   return 0;
 }
