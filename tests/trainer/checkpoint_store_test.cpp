@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "trainer/checkpoint_store.hpp"
 
+#include "tests/common/file_size_limit.hpp"
 #include "tests/common/temp_dir.hpp"
 
 namespace cagcl::trainer {
@@ -67,6 +68,23 @@ TEST_F(CheckpointStoreTest, SaveWritesModelShardManifestAndLatestLast) {
   EXPECT_EQ(m.files.size(), 2u);
   for (const auto& entry : fs::directory_iterator(step_dir(5)))
     EXPECT_EQ(entry.path().extension() == ".tmp", false) << "temporary file left: " << entry.path();
+}
+
+// Each rank's outcome travels to the others as JSON; an error naming a path that is not UTF-8 must still get
+// there, and the save end as the I/O error it is.
+TEST_F(CheckpointStoreTest, AFailedSaveUnderAPathThatIsNotUtf8IsAnIoErrorNamingTheStep) {
+  const fs::path run = run_ / "run-\xff";
+  CheckpointStore store(run, comm_, 3);
+  store.save(snapshot(4));
+  try {
+    const cagcl::test_support::FileSizeLimit full_disk(64);  // less than a safetensors header
+    store.save(snapshot(5));
+    FAIL() << "expected an IoError";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("step-00000005"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not committed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(verify_checkpoint(run / "checkpoints" / step_dir_name(4)).step, 4);  // the committed one stays
 }
 
 TEST_F(CheckpointStoreTest, LoadReturnsTheSavedTensorsAndPieces) {

@@ -2,38 +2,18 @@
 // header does: nifti_image_write reports such failures on stderr alone. RLIMIT_FSIZE makes every write past a size
 // fail (EFBIG), which stands for a disk that fills up right after the header.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/resource.h>
 
 #include <filesystem>
 #include <vector>
 
 #include "common/error.hpp"
 #include "data/nifti/nifti_image.hpp"
+#include "tests/common/file_size_limit.hpp"
 
 namespace cagcl::data::nifti {
 namespace {
 
-// Lowers the file-size limit for the scope and ignores SIGXFSZ, so an oversized write fails with EFBIG instead of
-// killing the test; both are restored on exit.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved_);
-    previous_handler_ = signal(SIGXFSZ, SIG_IGN);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = bytes;
-    setrlimit(RLIMIT_FSIZE, &lowered);
-  }
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved_);
-    signal(SIGXFSZ, previous_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  sighandler_t previous_handler_ = SIG_DFL;
-};
+using test_support::FileSizeLimit;
 
 std::filesystem::path fresh_dir(const char* name) {
   auto dir = std::filesystem::temp_directory_path() / (std::string("cagcl-nifti-short-") + name);
