@@ -17,6 +17,7 @@
 #include "common/atomic_file.hpp"
 #include "common/checksum.hpp"
 #include "common/error.hpp"
+#include "common/json_file.hpp"
 #include "model/safetensors.hpp"
 #include "trainer/collective_strings.hpp"
 #include "trainer/work_together.hpp"
@@ -195,11 +196,11 @@ CheckpointReport CheckpointStore::commit() {
             {"cuda_rng", p->rank_state.cuda_rng}};
   }
   // A collective after every rank's renames: the barrier before the manifest.
-  const auto all = all_gather_strings(*comm_, mine.dump());
+  const auto all = all_gather_strings(*comm_, dump_json(mine));  // an error may name a path that is not UTF-8
   std::string failures;
   std::vector<nlohmann::json> infos;
   for (int r = 0; r < comm_->size(); ++r) {
-    infos.push_back(nlohmann::json::parse(all[r]));
+    infos.push_back(parse_json_text(all[r], "checkpoint outcome of rank " + std::to_string(r)));
     if (infos.back().contains("error"))
       failures += (failures.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) + ": " +
                   infos.back()["error"].get<std::string>();
