@@ -5,9 +5,11 @@
 # target (executions, cov, ft) and a summary; crash, leak, timeout and out-of-memory inputs are kept in the
 # findings directory. Exits 1 when any target found something, 2 on a usage error.
 #
-#   scripts/fuzz.sh [SECONDS] [--target NAME]... [--findings DIR] [--merge] [--keep-going] [--no-build] [--list]
+#   scripts/fuzz.sh [SECONDS] [--target NAME]... [--runs N] [--findings DIR] [--merge] [--keep-going] [--no-build]
+#                   [--list]
 #
 #   --target NAME   fuzz only NAME (repeatable; names as in tests/fuzz/NAME_fuzz.cpp)
+#   --runs N        stop a target after N executions if SECONDS have not passed first (the goal is 10^7)
 #   --findings DIR  where crash inputs and logs go (default: build-fuzz/findings/<date-time>/)
 #   --merge         afterwards, add the inputs that raised coverage to tests/fuzz/corpus/<target>/ (libFuzzer
 #                   -merge=1); without it the committed corpora are never written
@@ -24,7 +26,7 @@ build="${CAGCL_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 jobs="${CAGCL_JOBS:-2}"
 
 usage() {
-  sed -n '8,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '8,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,6 +42,7 @@ findings=""
 merge=0
 do_build=1
 mode=()
+runs=()
 while (($#)); do
   case "$1" in
     --target)
@@ -48,6 +51,12 @@ while (($#)); do
       for t in "${all_targets[@]}"; do [[ "$t" == "$2" ]] && known=1; done
       ((known)) || { echo "fuzz.sh: unknown target '$2' (--list names them)" >&2; exit 2; }
       targets+=("$2")
+      shift 2
+      ;;
+    --runs)
+      (($# >= 2)) || usage
+      [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --runs must be a positive integer, not '$2'" >&2; exit 2; }
+      runs=(-runs="$2")
       shift 2
       ;;
     --findings)
@@ -108,7 +117,7 @@ for t in "${targets[@]}"; do
   rc=0
   # -timeout: one input running this long is a hang; -rss_limit_mb: libFuzzer's default 2 GB, also the largest
   # single allocation (-malloc_limit_mb), which catches allocations sized by untrusted header fields.
-  "$harness" -max_total_time="$seconds" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "${mode[@]}" \
+  "$harness" -max_total_time="$seconds" -print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "${runs[@]}" "${mode[@]}" \
     -artifact_prefix="$findings/$t/" "$corpus" >"$log" 2>&1 || rc=$?
   # Status lines: "#N  DONE cov: C ft: F ..." in-process, "#N: cov: C ft: F ... oom/timeout/crash: ..." forked.
   final=$(grep -E '^#[0-9]+(:|[[:space:]]+(DONE|INITED|NEW|REDUCE|pulse))' "$log" | tail -n 1 || true)
