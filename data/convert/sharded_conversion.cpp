@@ -122,16 +122,17 @@ void set_first_index(const std::filesystem::path& file, int64_t first_index) {
   f.close(file.string(), "");
 }
 
-// Why a volume's conversion failed, for the log and the part record: the project's errors carry their context;
-// anything else (std::bad_alloc, LibTorch's c10::Error, filesystem and JSON exceptions) is named by the first
-// line of its text (c10::Error appends a stack trace).
-std::string failure_reason(const std::exception& e) {
+}  // namespace
+
+std::string volume_failure_reason(const std::exception& e) {
   if (dynamic_cast<const Error*>(&e) != nullptr) return e.what();
   if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return std::string("out of memory (") + e.what() + ")";
   std::string text = e.what();
   text = text.substr(0, std::min(text.find('\n'), size_t{500}));
   return "unexpected error: " + text;
 }
+
+namespace {
 
 // The volume's sample, checked against the layout (so that the writer cannot refuse it later), or nullopt when
 // its conversion threw and --skip-bad records it as skipped. Without --skip-bad the error names the volume.
@@ -142,7 +143,7 @@ std::optional<Sample> convert_or_skip(const ConversionPlan& plan, const std::str
     validate_sample<DataError>(sample, plan.layout, fmt::format("volume '{}'", name), true);
     return sample;
   } catch (const std::exception& e) {
-    const std::string reason = failure_reason(e);
+    const std::string reason = volume_failure_reason(e);
     if (!plan.skip_bad) throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, reason));
     spdlog::warn("convert: skipping volume '{}': {}", name, reason);
     report.skipped.push_back({name, reason});

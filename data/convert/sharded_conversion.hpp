@@ -11,6 +11,7 @@
 // shard-00000.h5, ... (copied, with their first_index set), then vocab.txt, conversion_report.json and
 // dataset.json, written last, then OUT/.parts is removed.
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -47,6 +48,11 @@ struct PartsReport {
   int64_t converted = 0;               // volumes converted by this rank in this run
   std::vector<SkippedVolume> skipped;  // by this rank in this run
 };
+
+// Why a volume's conversion failed, for the log and the part record: the project's errors carry their context;
+// anything else (std::bad_alloc, LibTorch's c10::Error, filesystem and JSON exceptions) is named by the first
+// line of its text (c10::Error appends a stack trace).
+std::string volume_failure_reason(const std::exception& e);
 
 // Every rank: converts its unfinished parts. `convert` turns a volume name into a Sample or throws; whatever
 // it throws (cagcl::Error, std::bad_alloc, LibTorch's c10::Error, filesystem or JSON exceptions) is that

@@ -142,18 +142,23 @@ Sample RadChestCtVolumeConverter::convert(const std::string& name) const {
   return s;
 }
 
-void RadChestCtVolumeConverter::export_nifti(const std::string& name, const std::filesystem::path& out_dir) const {
+RadChestCtVolumeConverter::NiftiVolume RadChestCtVolumeConverter::nifti_volume(const std::string& name) const {
   std::array<int64_t, 3> shape{};
   const std::vector<float> hu = read_hu(name, shape);
-  std::vector<int16_t> voxels(hu.size());
-  for (size_t i = 0; i < hu.size(); ++i) voxels[i] = static_cast<int16_t>(std::lround(hu[i]));
-  nifti::NiftiWriteSpec spec;
-  spec.dims = {shape[2], shape[1], shape[0]};
-  spec.type = nifti::VoxelType::i16;
-  spec.affine = frame_affine(options_.source_spacing);
-  spec.description = "cagcl: Rad-ChestCT " + name;
+  NiftiVolume v;
+  v.voxels.resize(hu.size());
+  for (size_t i = 0; i < hu.size(); ++i) v.voxels[i] = static_cast<int16_t>(std::lround(hu[i]));
+  v.spec.dims = {shape[2], shape[1], shape[0]};
+  v.spec.type = nifti::VoxelType::i16;
+  v.spec.affine = frame_affine(options_.source_spacing);
+  v.spec.description = "cagcl: Rad-ChestCT " + name;
+  return v;
+}
+
+void RadChestCtVolumeConverter::export_nifti(const std::string& name, const std::filesystem::path& out_dir) const {
+  const NiftiVolume v = nifti_volume(name);
   std::filesystem::create_directories(out_dir);
-  write_nifti(out_dir / (name + ".nii.gz"), spec, voxels.data());
+  write_nifti(out_dir / (name + ".nii.gz"), v.spec, v.voxels.data());
 }
 
 }  // namespace cagcl::data::rad_chestct

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "data/convert/anatomy_mapping.hpp"
 #include "data/nifti/nifti_image.hpp"
@@ -39,7 +40,13 @@ class RadChestCtVolumeConverter {
   RadChestCtVolumeConverter(const RadChestCtInputs& inputs, const convert::AnatomyMapping& mapping,
                             const LabelMap& label_map, VolumeConvertOptions options);
   Sample convert(const std::string& name) const;
-  // Writes the volume as OUT_DIR/<name>.nii.gz (int16 HU, frame_affine) for TotalSegmentator.
+  // The volume as NIfTI for TotalSegmentator (int16 HU, frame_affine): the reading part, whose failures are the
+  // volume's; then export_nifti writes it as OUT_DIR/<name>.nii.gz, whose failures are the output's.
+  struct NiftiVolume {
+    nifti::NiftiWriteSpec spec;
+    std::vector<int16_t> voxels;
+  };
+  NiftiVolume nifti_volume(const std::string& name) const;
   void export_nifti(const std::string& name, const std::filesystem::path& out_dir) const;
 
  private:

@@ -261,19 +261,26 @@ void export_rad_chestct_nifti(const Runtime& runtime, const data::rad_chestct::R
   int64_t written = 0, kept = 0;
   std::vector<std::pair<std::string, std::string>> skipped;
   for (const auto& name : mine) {
+    progress.advance();
     if (std::filesystem::exists(out / (name + ".nii.gz"))) {
       ++kept;
-    } else {
-      try {
-        converter.export_nifti(name, out);
-        ++written;
-      } catch (const DataError& e) {
-        if (!o.common.skip_bad) throw DataError(fmt::format("volume '{}': {}", name, e.what()));
-        spdlog::warn("export-nifti: skipped '{}': {}", name, e.what());
-        skipped.emplace_back(name, e.what());
-      }
+      continue;
     }
-    progress.advance();
+    // Whatever reading the volume throws is the volume's failure (as in convert_parts); the write's (a full
+    // disk) always stops the run.
+    std::optional<data::rad_chestct::RadChestCtVolumeConverter::NiftiVolume> volume;
+    try {
+      volume = converter.nifti_volume(name);
+    } catch (const std::exception& e) {
+      const std::string reason = data::convert::volume_failure_reason(e);
+      if (!o.common.skip_bad)
+        throw DataError(fmt::format("volume '{}': {} (--skip-bad skips such volumes)", name, reason));
+      spdlog::warn("export-nifti: skipped '{}': {}", name, reason);
+      skipped.emplace_back(name, reason);
+      continue;
+    }
+    data::nifti::write_nifti(out / (name + ".nii.gz"), volume->spec, volume->voxels.data());
+    ++written;
   }
   spdlog::info("export-nifti: rank {} wrote {} volume(s) to {}, kept {} already there, skipped {}", runtime.rank(),
                written, out.string(), kept, skipped.size());

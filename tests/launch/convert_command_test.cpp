@@ -177,6 +177,25 @@ TEST_F(ConvertRadChestCtCommand, ExportsNiftiOnTwoRanksThenConvertsWithMasksInto
   EXPECT_NE(train.out.find("no report text"), std::string::npos) << train.out;
 }
 
+TEST_F(ConvertRadChestCtCommand, ExportNiftiStopsAtABadVolumeNamingItAndSkipsItOnlyWithSkipBad) {
+  const auto bad = dir_ / "raw/volumes" / "trn00002.npz";
+  ASSERT_TRUE(std::filesystem::exists(bad));
+  std::filesystem::resize_file(bad, std::filesystem::file_size(bad) / 2);
+  const std::string nifti = " --export-nifti '" + (dir_ / "nifti").string() + "'";
+  const Outcome stopped = run_convert_shell(quoted_cagcl() + convert_args() + nifti);
+  EXPECT_EQ(stopped.exit_code, 3) << stopped.out;  // a data error
+  EXPECT_NE(stopped.out.find("volume 'trn00002'"), std::string::npos) << stopped.out;
+  EXPECT_NE(stopped.out.find("--skip-bad"), std::string::npos) << stopped.out;
+
+  const Outcome skipped = run_convert_shell(quoted_cagcl() + convert_args() + nifti + " --skip-bad");
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.out;
+  EXPECT_NE(skipped.out.find("skipped 1"), std::string::npos) << skipped.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "nifti/trn00002.nii.gz"));
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "nifti")) files += e.path().extension() == ".gz";
+  EXPECT_EQ(files, 4);  // the other volumes
+}
+
 TEST_F(ConvertRadChestCtCommand, MissingFlagsAndBadSpacingNameTheFlag) {
   const Outcome no_masks =
       run_convert_shell(quoted_cagcl() + convert_args() + " --out '" + (dir_ / "out").string() + "'");
