@@ -21,7 +21,7 @@ usage="usage: slurm_requeue_test.sh CAGCL_BINARY WORK_DIR [srun|mpirun]"
 CAGCL=$(realpath "${1:?$usage}")
 WORK=$(realpath "${2:?$usage}")
 launcher=${3:-srun}
-steps=${CAGCL_TEST_STEPS:-16}
+steps=${CAGCL_TEST_STEPS:-160}  # the stop must land mid-run even where a step takes 15 ms
 
 cluster_up
 ensure_data

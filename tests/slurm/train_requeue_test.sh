@@ -17,7 +17,9 @@ source "$here/job_helpers.sh"
 
 cagcl=$(realpath "${1:?usage: train_requeue_test.sh CAGCL_BINARY [srun|mpirun]}")
 launcher=${2:-srun}
-steps=${CAGCL_TEST_STEPS:-40}   # long enough that the stop lands mid-run, short enough for ~1 minute
+# Long enough that the stop lands mid-run on a fast machine too (a tiny step can take 15 ms: 40 steps once ended
+# before USR1 arrived), short enough for ~1 minute on a slow one.
+steps=${CAGCL_TEST_STEPS:-400}
 
 slurm_cluster_start
 work=$SLURM_CLUSTER_DIR/work
