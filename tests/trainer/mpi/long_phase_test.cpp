@@ -124,5 +124,23 @@ TEST(LongPhases, ACorruptShardFailsTheOpenOnEveryRankNamingIt) {
   }
 }
 
+// libhdf5 does not survive every damaged file (docs/reliability.md): the checksum is the guard, so no rank may
+// parse a shard before the rank that hashes it has said it is intact. The damage here (the HDF5 signature) would
+// make a rank that parsed it first fail with libhdf5's own complaint instead of the checksum.
+TEST(LongPhases, NoRankParsesAShardBeforeItsChecksumIsKnownToBeGood) {
+  SharedDir dir("signature");
+  write_dataset(dir.path());
+  const fs::path shard = dir.path() / "shard-00001.h5";
+  if (world()->rank() == 0) data::testing::flip_byte(shard, 1);  // "\x89HDF": the H
+  world()->barrier();
+  try {
+    open_dataset_together(*world(), dir.path(), {});
+    ADD_FAILURE() << "rank " << world()->rank() << " opened a dataset with a damaged shard";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("sha256"), std::string::npos)
+        << "rank " << world()->rank() << ": " << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace cagcl::trainer
