@@ -51,18 +51,34 @@ void check_reader_against_entry(const ShardReader& r, const Manifest& m, const S
 }  // namespace
 
 Dataset Dataset::open(const std::filesystem::path& dir, DatasetOptions options) {
+  return open_verified(dir, verify(dir, options));
+}
+
+uint64_t Dataset::verify(const std::filesystem::path& dir, const DatasetOptions& options) {
+  const std::filesystem::path json = dir / kManifestFileName;
+  const Manifest manifest = Manifest::load(json);
+  uint64_t verified = 0;
+  for (size_t i = 0; i < manifest.shards.size(); ++i) {
+    const bool mine = static_cast<int>(i % static_cast<size_t>(std::max(1, options.verify_share_count))) ==
+                      options.verify_share_index;
+    verified += check_file_against_entry(dir / manifest.shards[i].file, manifest.shards[i],
+                                         fmt::format("shards[{}]", i), json.string(), options.verify_checksums && mine);
+  }
+  return verified;
+}
+
+Dataset Dataset::open_verified(const std::filesystem::path& dir, uint64_t verified_bytes) {
   Dataset ds;
   ds.dir_ = dir;
+  ds.verified_bytes_ = verified_bytes;
   const std::filesystem::path json = dir / kManifestFileName;
   ds.manifest_ = Manifest::load(json);
   for (size_t i = 0; i < ds.manifest_.shards.size(); ++i) {
     const ShardEntry& e = ds.manifest_.shards[i];
     const std::string field = fmt::format("shards[{}]", i);
-    const std::filesystem::path file = dir / e.file;
-    const bool mine = static_cast<int>(i % static_cast<size_t>(std::max(1, options.verify_share_count))) ==
-                      options.verify_share_index;
-    ds.verified_bytes_ += check_file_against_entry(file, e, field, json.string(), options.verify_checksums && mine);
-    ShardReader reader(file);
+    // The size once more (cheap): the file may have been replaced since verify().
+    check_file_against_entry(dir / e.file, e, field, json.string(), false);
+    ShardReader reader(dir / e.file);
     check_reader_against_entry(reader, ds.manifest_, e, field, json.string());
     ds.shards_.push_back(std::move(reader));
   }

@@ -1,6 +1,7 @@
 #include "trainer/dataset_split.hpp"
 
 #include <exception>
+#include <functional>
 
 #include "common/error.hpp"
 #include "trainer/collective_strings.hpp"
@@ -8,27 +9,41 @@
 
 namespace cagcl::trainer {
 
-std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, const std::filesystem::path& dir,
-                                                           data::DatasetOptions options) {
-  options.verify_share_index = comm.rank();
-  options.verify_share_count = comm.size();
-  std::shared_ptr<const data::Dataset> dataset;
+namespace {
+
+// Runs `phase` on every rank (long work: no failure timeout meanwhile); then every rank learns of any rank's
+// failure and stops with it, its own first.
+void phase_together(Communicator& comm, const std::function<void()>& phase) {
   std::exception_ptr failure;
   std::string reason;
   work_together(comm, [&] {
     try {
-      dataset = std::make_shared<const data::Dataset>(data::Dataset::open(dir, options));
+      phase();
     } catch (const std::exception& e) {
       failure = std::current_exception();
       reason = e.what();
     }
   });
-  // Each shard was verified by one rank only: every rank must learn of a bad one, and stop with it.
   const auto reasons = all_gather_strings(comm, reason);
   if (failure) std::rethrow_exception(failure);
   for (int r = 0; r < comm.size(); ++r)
     if (!reasons[r].empty())
       throw DataError("rank " + std::to_string(r) + " could not open the dataset: " + reasons[r]);
+}
+
+}  // namespace
+
+std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, const std::filesystem::path& dir,
+                                                           data::DatasetOptions options) {
+  options.verify_share_index = comm.rank();
+  options.verify_share_count = comm.size();
+  // Each shard is hashed by one rank, and parsed by all: only after every hash is known good, since the checksum
+  // is what keeps a damaged file away from libhdf5.
+  uint64_t verified = 0;
+  phase_together(comm, [&] { verified = data::Dataset::verify(dir, options); });
+  std::shared_ptr<const data::Dataset> dataset;
+  phase_together(comm,
+                 [&] { dataset = std::make_shared<const data::Dataset>(data::Dataset::open_verified(dir, verified)); });
   return dataset;
 }
 
