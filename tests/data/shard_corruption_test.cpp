@@ -1,6 +1,8 @@
 // Every kind of damage to a shard must surface as a DataError that names the file and the member at fault.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "data/hdf5.hpp"
 #include "data/shard_reader.hpp"
 #include "data/shard_writer.hpp"
@@ -84,6 +86,38 @@ TEST_F(ShardCorruption, HugeDeclaredShapeIsRejectedBeforeAllocating) {
   replace_with("/samples/000000/volume", H5T_STD_I16LE, {4096, 4096, 4096});
   ShardReader r(path_);
   expect_error<DataError>([&] { r.read(0); }, {file_, "samples/000000/volume", "exceeds the limit"});
+}
+
+// libhdf5 copies a compact dataset by its declared size (fuzzing found a heap over-read in H5D__select_read),
+// and an external or virtual dataset reads other files the shard names. cagcl writes none of them (contiguous or
+// chunked only): the reader refuses them by name, before any read.
+TEST_F(ShardCorruption, CompactAndExternalDatasetsAreRefusedUnread) {
+  const std::string outside = (dir_ / "outside.bin").string();
+  std::ofstream(outside, std::ios::binary) << std::string(64, '\1');
+  edit([&](hid_t file) {
+    const double spacing[3] = {1.5, 0.75, 0.75};
+    ASSERT_GE(H5Ldelete(file, "/samples/000000/spacing", H5P_DEFAULT), 0);
+    h5::Handle compact(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    ASSERT_GE(H5Pset_layout(compact, H5D_COMPACT), 0);
+    const hsize_t three = 3;
+    h5::Handle s3(H5Screate_simple(1, &three, nullptr), H5Sclose);
+    h5::Handle d(H5Dcreate2(file, "/samples/000000/spacing", H5T_IEEE_F64LE, s3, H5P_DEFAULT, compact, H5P_DEFAULT),
+                 H5Dclose);
+    ASSERT_GE(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, spacing), 0);
+
+    ASSERT_GE(H5Ldelete(file, "/samples/000001/labels", H5P_DEFAULT), 0);
+    h5::Handle external(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    ASSERT_GE(H5Pset_external(external, outside.c_str(), 0, 64), 0);
+    const hsize_t labels = 18;
+    h5::Handle s18(H5Screate_simple(1, &labels, nullptr), H5Sclose);
+    h5::Handle e(H5Dcreate2(file, "/samples/000001/labels", H5T_STD_U8LE, s18, H5P_DEFAULT, external, H5P_DEFAULT),
+                 H5Dclose);
+    ASSERT_TRUE(e.valid());
+  });
+  ShardReader r(path_);
+  expect_error<DataError>([&] { r.read_metadata(0); }, {file_, "samples/000000/spacing", "compact"});
+  expect_error<DataError>([&] { r.read_metadata(1); }, {file_, "samples/000001/labels", "external"});
+  testing::expect_same_sample(r.read(2), make_sample(2));
 }
 
 TEST_F(ShardCorruption, SentenceArraysOfDifferentLengthAreRejected) {
