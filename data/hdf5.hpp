@@ -114,7 +114,8 @@ Dims checked_shape(hid_t dset, const Where& where, Dtype expected, int rank, uin
 // HDF5 hands back the fill value for whatever a dataset does not store, so a small file can declare a huge
 // shape and have a whole read allocate and fill it. Before reading all of a dataset of `decoded_bytes`: every
 // chunk must be stored (or, unchunked, the storage allocated) and the stored bytes, expanded at most
-// kMaxFilterRatio times, must reach `decoded_bytes`. DataError naming `where` otherwise.
+// kMaxFilterRatio times, must reach `decoded_bytes`. Compact, virtual and external storage are refused whatever
+// the size (cagcl writes none; see check_stored). DataError naming `where` otherwise.
 inline constexpr uint64_t kMaxFilterRatio = 1032;  // deflate's largest expansion; LZ4's is ~255
 void check_stored(hid_t dset, const Where& where, uint64_t decoded_bytes);
 
