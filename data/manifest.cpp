@@ -145,7 +145,8 @@ Manifest Manifest::from_json(const json& j, const std::string& file) {
   Manifest m;
   const int64_t version = f.integer(j, "schema_version", "schema_version", INT64_MIN);
   if (version != kSchemaVersion) {
-    f.fail("schema_version", fmt::format("unsupported version {} (this build reads {}; convert the data again)", version, kSchemaVersion));
+    f.fail("schema_version", fmt::format("unsupported version {} (this build reads {}; convert the data again)",
+                                         version, kSchemaVersion));
   }
   m.schema_version = kSchemaVersion;
   m.anatomies = f.strings(j, "anatomies", "anatomies");
