@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -143,7 +144,13 @@ const fs::path& reference() {
   fs::create_directories(work_root());
   const int lock = ::open((work_root() / "lock").c_str(), O_RDWR | O_CREAT, 0644);
   flock(lock, LOCK_EX);
-  if (!fs::exists(work_root() / "reference.done")) {
+  // Made again by every new cagcl binary: a dataset or reference of an older build (another schema, other
+  // weights) would fail or falsify the comparisons.
+  const std::string stamp = std::to_string(fs::last_write_time(CAGCL_BINARY).time_since_epoch().count()) + " " +
+                            std::to_string(fs::file_size(CAGCL_BINARY)) + "\n";
+  std::ifstream done_file(work_root() / "reference.done");
+  const std::string done((std::istreambuf_iterator<char>(done_file)), std::istreambuf_iterator<char>());
+  if (done != stamp) {
     fs::remove_all(work_root() / "data");
     fs::remove_all(ref);
     const auto synth = run_train_cli({CAGCL_BINARY, "synth", "--out", (work_root() / "data").string(), "--volumes",
@@ -152,7 +159,7 @@ const fs::path& reference() {
     EXPECT_EQ(synth.exit_code, 0) << synth.output;
     const auto r = run_train_cli(mpirun(2, tiny(ref)), "reference");
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    if (r.exit_code == 0) std::ofstream(work_root() / "reference.done") << "ok\n";
+    if (r.exit_code == 0) std::ofstream(work_root() / "reference.done") << stamp;
   }
   flock(lock, LOCK_UN);
   ::close(lock);
