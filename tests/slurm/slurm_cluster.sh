@@ -95,7 +95,7 @@ slurm_cluster_start() {
     SLURM_CLUSTER_WATCHDOG=$!
   fi
   local d=$SLURM_CLUSTER_DIR
-  mkdir -p "$d/munge" "$d/state" "$d/spool" "$d/log" "$d/run"
+  mkdir -p "$d/munge" "$d/state" "$d/spool" "$d/log" "$d/run" "$d/tmp"
 
   dd if=/dev/urandom of="$d/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$d/munge/munge.key"
@@ -121,6 +121,9 @@ CredType=cred/munge
 AuthInfo=socket=$d/munge/munge.socket
 StateSaveLocation=$d/state
 SlurmdSpoolDir=$d/spool
+# srun --mpi=pmix makes its per-step directory (spmix_appdir_UID_JOB.STEP) under TmpFS: each test cluster numbers
+# its jobs from 1, so under the shared /tmp a directory left by an earlier cluster could meet a new one's.
+TmpFS=$d/tmp
 SlurmctldPidFile=$d/run/slurmctld.pid
 SlurmdPidFile=$d/run/slurmd.pid
 SlurmctldLogFile=$d/log/slurmctld.log
