@@ -351,10 +351,11 @@ std::pair<uint64_t, uint64_t> chunk_counts(hid_t dset, hid_t dcpl, hid_t space, 
 void check_stored(hid_t dset, const Where& where, uint64_t decoded_bytes) {
   Handle dcpl(check(H5Dget_create_plist(dset), where, "cannot read the creation property list"), H5Pclose);
   const H5D_layout_t layout = H5Pget_layout(dcpl);
-  // cagcl writes contiguous and chunked datasets only. libhdf5 copies a compact one by its declared size (a heap
-  // over-read when the file lies), and external or virtual storage reads other files the shard names.
+  // cagcl writes contiguous and chunked datasets only. A compact one's data sit in the object header, the part of
+  // the file libhdf5 parses least safely (docs/reliability.md); external or virtual storage reads other files the
+  // shard names.
   if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED) {
-    fail_data(where, layout == H5D_COMPACT   ? "compact layout: not read (cagcl writes none; libhdf5 trusts its size)"
+    fail_data(where, layout == H5D_COMPACT   ? "compact layout: not read (cagcl writes none)"
                      : layout == H5D_VIRTUAL ? "virtual dataset: not read (it names other files)"
                                              : "unknown storage layout: not read");
   }

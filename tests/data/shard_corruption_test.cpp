@@ -88,9 +88,9 @@ TEST_F(ShardCorruption, HugeDeclaredShapeIsRejectedBeforeAllocating) {
   expect_error<DataError>([&] { r.read(0); }, {file_, "samples/000000/volume", "exceeds the limit"});
 }
 
-// libhdf5 copies a compact dataset by its declared size (fuzzing found a heap over-read in H5D__select_read),
-// and an external or virtual dataset reads other files the shard names. cagcl writes none of them (contiguous or
-// chunked only): the reader refuses them by name, before any read.
+// A compact dataset keeps its data in the object header, where libhdf5 fails most on damaged files, and an
+// external or virtual dataset reads other files the shard names. cagcl writes none of them (contiguous or chunked
+// only): the reader refuses them by name, before any read.
 TEST_F(ShardCorruption, CompactAndExternalDatasetsAreRefusedUnread) {
   const std::string outside = (dir_ / "outside.bin").string();
   std::ofstream(outside, std::ios::binary) << std::string(64, '\1');
