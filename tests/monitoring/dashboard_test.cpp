@@ -118,6 +118,21 @@ nlohmann::json panel_targets(const nlohmann::json& d, const std::string& title) 
 
 // Every rank counts every checkpoint (all take part in each): a sum over ranks would show world size times
 // the checkpoints. The integration test compares the panel with the checkpoints a real run wrote.
+// On a GPU the exporter reports NVML's utilisation (cagcl_gpu_utilization_ratio): a starved GPU must show, per rank.
+TEST(GrafanaDashboard, PlotsGpuUtilisationPerRank) {
+  const auto d = dashboard();
+  int found = 0;
+  for (const auto& panel : d.at("panels"))
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      const std::string expr = target.at("expr");
+      if (expr.find("cagcl_gpu_utilization_ratio{") == std::string::npos) continue;
+      ++found;
+      EXPECT_NE(expr.find("rank)"), std::string::npos) << "not per rank: " << expr;
+      EXPECT_EQ(panel.at("fieldConfig").at("defaults").at("unit"), "percentunit") << expr;
+    }
+  EXPECT_EQ(found, 1);
+}
+
 TEST(GrafanaDashboard, CountsEachCheckpointOnceNotOncePerRank) {
   const auto targets = panel_targets(dashboard(), "Checkpoints");
   ASSERT_EQ(targets.size(), 1u);
