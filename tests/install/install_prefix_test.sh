@@ -47,8 +47,11 @@ inside() {
   grep -qF "$configs/rad_chestct_labels.yaml" "$log_dir/help_rad.log" || fail "--help: no installed label map"
 
   step synth cagcl synth --out data --volumes 8 --size 32x64x64 --seed 1
-  step train cagcl train --config tiny --data data --out run --steps 2
+  # Two ranks, as a cluster job would run the installed binary.
+  step train mpirun --allow-run-as-root --oversubscribe -np 2 cagcl train --config tiny --data data --out run \
+    --steps 2
   [[ -f run/config.yaml && -f run/metrics.jsonl && -d run/checkpoints ]] || fail "train left no run directory"
+  grep -q '"world_size":2' run/metrics.jsonl || fail "train did not run on 2 ranks: $(head -n 1 run/metrics.jsonl)"
 
   step synth_ct_rate cagcl synth --format ct-rate --out ct-rate-raw --volumes 3 --size 32x48x48 \
     --valid-fraction 0.34 --seed 3
