@@ -21,7 +21,7 @@ usage="usage: slurm_requeue_test.sh CAGCL_BINARY WORK_DIR [srun|mpirun]"
 CAGCL=$(realpath "${1:?$usage}")
 WORK=$(realpath "${2:?$usage}")
 launcher=${3:-srun}
-steps=${CAGCL_TEST_STEPS:-160}  # the stop must land mid-run even where a step takes 15 ms
+steps=${CAGCL_TEST_STEPS:-40}  # the ranks are held (signal_batch_mid_run) until the stop is on its way
 
 cluster_up
 ensure_data
@@ -51,7 +51,7 @@ metrics=$run/metrics.jsonl
 echo "submitted job $job (2 nodes x 2 ranks via $launcher), run dir $run"
 
 wait_for_match 150 "$metrics" '"event":"step".*"step":2[,}]' || fail "job $job logged no second step in 150 s"
-scancel --signal=USR1 --batch "$job"
+signal_batch_mid_run "$job" "$work/job.out" "$run"
 echo "sent USR1 to the batch shell of job $job"
 wait_for_restarts 60 "$job" 1 || fail "job $job was not requeued within 60 s of USR1"
 echo "job $job requeued"

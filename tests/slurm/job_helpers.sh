@@ -69,3 +69,30 @@ wait_for_state() {
 expect_line() {
   file_has_line "$1" "$2" || fail "no line '$2' in $1"
 }
+
+
+# ranks_of RUN: the pids of the cagcl processes whose command line names RUN (not srun's, not other tests').
+ranks_of() {
+  local pid
+  for pid in $(pgrep -x cagcl); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$1" && echo "$pid"
+  done
+  return 0
+}
+
+# signal_batch_mid_run JOB OUTPUT RUN: USR1 to JOB's batch shell as `--signal=B:USR1` sends it, landing mid-run.
+# Slurm can take seconds to deliver a signal on a loaded machine, and a test job of 15 ms steps may end meanwhile:
+# the ranks training RUN are stopped (SIGSTOP) until the batch shell's trap has said (in OUTPUT) that it passes
+# the signal on, then continued. They stay well inside the failure timeout.
+signal_batch_mid_run() {
+  local job=$1 output=$2 run=$3 pids
+  mapfile -t pids < <(ranks_of "$run")
+  ((${#pids[@]})) || fail "no cagcl rank of $run is running"
+  kill -STOP "${pids[@]}"
+  scancel --signal=USR1 --batch "$job" || { kill -CONT "${pids[@]}"; fail "scancel --signal=USR1 --batch $job"; }
+  if ! slurm_cluster_wait_for 60 file_has_line "$output" "SIGUSR1: asking the ranks"; then
+    kill -CONT "${pids[@]}"
+    fail "the batch shell of job $job did not take USR1 within 60 s"
+  fi
+  kill -CONT "${pids[@]}" 2>/dev/null || true
+}

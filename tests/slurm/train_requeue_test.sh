@@ -17,9 +17,9 @@ source "$here/job_helpers.sh"
 
 cagcl=$(realpath "${1:?usage: train_requeue_test.sh CAGCL_BINARY [srun|mpirun]}")
 launcher=${2:-srun}
-# Long enough that the stop lands mid-run on a fast machine too (a tiny step can take 15 ms: 40 steps once ended
-# before USR1 arrived), short enough for ~1 minute on a slow one.
-steps=${CAGCL_TEST_STEPS:-400}
+# The ranks are held while USR1 is on its way (signal_batch_mid_run), so the stop lands mid-run however fast a
+# step is (40 steps of 15 ms once ended before Slurm delivered it).
+steps=${CAGCL_TEST_STEPS:-40}
 
 slurm_cluster_start
 work=$SLURM_CLUSTER_DIR/work
@@ -56,7 +56,7 @@ trap on_exit EXIT
 
 # Stop it in mid-run: once two steps are logged, while many remain.
 wait_for_match 90 "$metrics" '"event": ?"step".*"step": ?2[,}]|"step": ?2[,}].*"event": ?"step"' || fail "job $job logged no second step in 90 s"
-scancel --signal=USR1 --batch "$job"
+signal_batch_mid_run "$job" "$work/job.out" "$run"
 echo "sent USR1 to the batch shell of job $job"
 
 wait_for_restarts 60 "$job" 1 || fail "job $job was not requeued within 60 s of USR1"
