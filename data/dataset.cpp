@@ -54,25 +54,25 @@ Dataset Dataset::open(const std::filesystem::path& dir, DatasetOptions options) 
   return open_verified(dir, verify(dir, options));
 }
 
-uint64_t Dataset::verify(const std::filesystem::path& dir, const DatasetOptions& options) {
+Dataset::Verified Dataset::verify(const std::filesystem::path& dir, const DatasetOptions& options) {
   const std::filesystem::path json = dir / kManifestFileName;
-  const Manifest manifest = Manifest::load(json);
-  uint64_t verified = 0;
-  for (size_t i = 0; i < manifest.shards.size(); ++i) {
+  Verified v{Manifest::load(json)};
+  const auto& shards = v.manifest.shards;
+  for (size_t i = 0; i < shards.size(); ++i) {
     const bool mine = static_cast<int>(i % static_cast<size_t>(std::max(1, options.verify_share_count))) ==
                       options.verify_share_index;
-    verified += check_file_against_entry(dir / manifest.shards[i].file, manifest.shards[i],
-                                         fmt::format("shards[{}]", i), json.string(), options.verify_checksums && mine);
+    v.bytes += check_file_against_entry(dir / shards[i].file, shards[i], fmt::format("shards[{}]", i), json.string(),
+                                        options.verify_checksums && mine);
   }
-  return verified;
+  return v;
 }
 
-Dataset Dataset::open_verified(const std::filesystem::path& dir, uint64_t verified_bytes) {
+Dataset Dataset::open_verified(const std::filesystem::path& dir, Verified verified) {
   Dataset ds;
   ds.dir_ = dir;
-  ds.verified_bytes_ = verified_bytes;
+  ds.verified_bytes_ = verified.bytes;
   const std::filesystem::path json = dir / kManifestFileName;
-  ds.manifest_ = Manifest::load(json);
+  ds.manifest_ = std::move(verified.manifest);  // the one verify() checked the shards against
   for (size_t i = 0; i < ds.manifest_.shards.size(); ++i) {
     const ShardEntry& e = ds.manifest_.shards[i];
     const std::string field = fmt::format("shards[{}]", i);

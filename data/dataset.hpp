@@ -25,11 +25,16 @@ class Dataset {
   // checks their sample counts, first indices and layouts agree with the manifest: verify(), then open_verified().
   static Dataset open(const std::filesystem::path& dir, DatasetOptions options = {});
   // The halves of open(), for processes that share the hashing (trainer/dataset_split.cpp). verify() loads the
-  // manifest, checks every shard's size and the sha256 of this process's share, and returns the bytes it hashed.
-  // open_verified() parses every shard: call it only once every share is known to be good, since libhdf5 does not
-  // survive every damaged file (docs/reliability.md) and the checksum is the guard.
-  static uint64_t verify(const std::filesystem::path& dir, const DatasetOptions& options);
-  static Dataset open_verified(const std::filesystem::path& dir, uint64_t verified_bytes);
+  // manifest, checks every shard's size and the sha256 of this process's share, and returns the manifest with the
+  // bytes it hashed. open_verified() parses every shard that manifest lists: call it only once every share is known
+  // to be good, since libhdf5 does not survive every damaged file (docs/reliability.md) and the checksum is the
+  // guard.
+  struct Verified {
+    Manifest manifest;
+    uint64_t bytes = 0;  // hashed by this process
+  };
+  static Verified verify(const std::filesystem::path& dir, const DatasetOptions& options);
+  static Dataset open_verified(const std::filesystem::path& dir, Verified verified);
 
   int64_t size() const;
   const Manifest& manifest() const;

@@ -39,11 +39,12 @@ std::shared_ptr<const data::Dataset> open_dataset_together(Communicator& comm, c
   options.verify_share_count = comm.size();
   // Each shard is hashed by one rank, and parsed by all: only after every hash is known good, since the checksum
   // is what keeps a damaged file away from libhdf5.
-  uint64_t verified = 0;
+  data::Dataset::Verified verified;
   phase_together(comm, [&] { verified = data::Dataset::verify(dir, options); });
   std::shared_ptr<const data::Dataset> dataset;
-  phase_together(comm,
-                 [&] { dataset = std::make_shared<const data::Dataset>(data::Dataset::open_verified(dir, verified)); });
+  phase_together(comm, [&] {
+    dataset = std::make_shared<const data::Dataset>(data::Dataset::open_verified(dir, std::move(verified)));
+  });
   return dataset;
 }
 
