@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <vector>
 
 #include "data/hdf5.hpp"
 #include "data/shard_reader.hpp"
@@ -60,6 +61,25 @@ TEST_F(ShardCorruption, FlippedByteInCompressedChunkNamesTheVolume) {
   ShardReader r(path_);
   testing::expect_same_sample(r.read(0), make_sample(0));  // other samples still read
   expect_error<DataError>([&] { r.read(1); }, {file_, "samples/000001/volume"});
+}
+
+// libhdf5's H5D__select_read finding (tests/fuzz/libhdf5_findings/, filtered-chunk-over-read): H5Dread copies a
+// whole chunk out of a stored chunk that decodes to fewer bytes. Here every filter is marked skipped, so the
+// 100 stored bytes are the "decoded" chunk. read() (evaluation, inspect) must decode chunks itself, sizes checked.
+TEST_F(ShardCorruption, AFilteredChunkThatDecodesShortOfItsSizeIsRefusedNamingTheChunk) {
+  edit([&](hid_t file) {
+    h5::Handle d(H5Dopen2(file, "samples/000001/volume", H5P_DEFAULT), H5Dclose);
+    h5::Handle dcpl(H5Dget_create_plist(d), H5Pclose);
+    const int filters = H5Pget_nfilters(dcpl);
+    ASSERT_GT(filters, 0);
+    const hsize_t origin[3] = {0, 0, 0};
+    const std::vector<uint8_t> short_chunk(100, 7);
+    ASSERT_GE(H5Dwrite_chunk(d, H5P_DEFAULT, (1u << filters) - 1u, origin, short_chunk.size(), short_chunk.data()), 0);
+  });
+  ShardReader r(path_);
+  testing::expect_same_sample(r.read(0), make_sample(0));
+  expect_error<DataError>([&] { r.read(1); },
+                          {file_, "samples/000001/volume", "chunk at [0,0,0]", "decodes to 100 bytes"});
 }
 
 TEST_F(ShardCorruption, MissingMemberIsNamed) {
