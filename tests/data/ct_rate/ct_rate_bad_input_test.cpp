@@ -112,6 +112,21 @@ TEST_F(BadInput, VolumeWithoutMask) {
   expect_skipped(f, dir.path / "out", victim, {"no mask", f.masks().string()});
 }
 
+// A mask that is not a regular file was dropped from the listing, and the volume then blamed for having none.
+TEST_F(BadInput, MaskThatIsADanglingLinkIsNamedAsSuch) {
+  const auto path = volume_file(f, victim, true);
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink(dir.path / "moved-away.nii.gz", path);
+  expect_skipped(f, dir.path / "out", victim, {path.string(), "a dangling symbolic link"});
+}
+
+TEST_F(BadInput, VolumeThatIsADirectoryIsNamed) {
+  const auto path = volume_file(f, victim);
+  std::filesystem::remove(path);
+  std::filesystem::create_directory(path);
+  expect_skipped(f, dir.path / "out", victim, {path.string(), "a directory"});
+}
+
 TEST_F(BadInput, MaskOfAnotherShape) {
   nifti::NiftiWriteSpec spec;
   spec.dims = {48, 40, 32};

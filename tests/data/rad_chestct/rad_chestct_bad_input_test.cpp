@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "data/convert/csv_table.hpp"
@@ -96,6 +98,33 @@ TEST_F(RadChestCtBadInput, CorruptVolumeArchiveIsNamed) {
   const auto path = f_.volumes() / (v + ".npz");
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
   expect_error_then_skip(v, {path.string(), "not a readable .npz"});
+}
+
+// A volume whose .npz is not a regular file was dropped from the listing without a word. It is a volume the
+// user has, so it is converted or named: an error, or a skipped volume with its reason under --skip-bad.
+TEST_F(RadChestCtBadInput, ArchiveThatIsADanglingLinkIsNamed) {
+  const std::string v = train_volume();
+  const auto path = f_.volumes() / (v + ".npz");
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink(dir_ / "moved-away.npz", path);
+  expect_error_then_skip(v, {path.string(), "a dangling symbolic link"});
+}
+
+TEST_F(RadChestCtBadInput, ArchiveThatIsADirectoryIsNamed) {
+  const std::string v = train_volume();
+  const auto path = f_.volumes() / (v + ".npz");
+  std::filesystem::remove(path);
+  std::filesystem::create_directory(path);
+  expect_error_then_skip(v, {path.string(), "a directory"});
+}
+
+// Opening a pipe for reading would wait for a writer forever: it is named without being opened.
+TEST_F(RadChestCtBadInput, ArchiveThatIsAPipeIsNamedWithoutOpeningIt) {
+  const std::string v = train_volume();
+  const auto path = f_.volumes() / (v + ".npz");
+  std::filesystem::remove(path);
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  expect_error_then_skip(v, {path.string(), "a pipe"});
 }
 
 TEST_F(RadChestCtBadInput, ArchiveWithoutTheCtArrayIsNamed) {
