@@ -37,7 +37,7 @@ StoredVolume read_stored_volume(const ShardReader& shard, const std::string& mem
 // Decodes the chunks into `out` (shape voxels of the dataset's element type; out bytes = voxels * size).
 void decode_volume(StoredVolume&& stored, void* out, size_t out_bytes);
 
-// ShardReader::read with the voxels decoded outside the HDF5 lock; same result, same validation.
+// What ShardReader::read does: its metadata, then the voxels, decoded outside the HDF5 lock and validated.
 Sample read_sample_lock_free(const ShardReader& shard, int64_t local_index);
 
 }  // namespace cagcl::data

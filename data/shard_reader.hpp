@@ -1,6 +1,7 @@
 #pragma once
-// Random access to one shard. read() may be called from many threads at once; the thread-safe HDF5 build
-// serialises them behind its global lock for now (see docs/dataset-format.md, "Threads").
+// Random access to one shard. read() may be called from many threads at once: the thread-safe HDF5 build
+// serialises their HDF5 calls behind its global lock, and the voxel chunks are decoded outside it
+// (data/raw_volume_reader.hpp; docs/dataset-format.md, "Threads").
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,10 +26,15 @@ class ShardReader {
   const ShardLayout& layout() const;
   const std::filesystem::path& path() const;
 
-  // DataError naming the file and the index on an out-of-range index, and the member on bad content.
+  // DataError naming the file and the index on an out-of-range index, and the member (and chunk) on bad content.
+  // The voxels are decoded by data/chunk_decoder.hpp, sizes checked, unless the filter pipeline is one cagcl
+  // never writes (then H5Dread).
   Sample read(int64_t local_index) const;
   // Everything except the voxels (volume/anatomy stay empty; shape is filled): cheap, for label stats.
   Sample read_metadata(int64_t local_index) const;
+  // read() with the voxels decoded by HDF5 itself (H5Dread, under its global lock): the baseline of bench/ and
+  // of the decoder's tests. Not for untrusted shards (see read()).
+  Sample read_with_h5dread(int64_t local_index) const;
 
   // Voxel data only (volume + anatomy of all samples): decoded bytes vs bytes on disk.
   struct Storage {
