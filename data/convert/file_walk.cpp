@@ -16,8 +16,9 @@ void for_each_file_with_suffix(
   std::error_code ec;
   std::filesystem::recursive_directory_iterator it(dir, std::filesystem::directory_options::skip_permission_denied, ec);
   if (ec) throw IoError(fmt::format("{}: cannot list: {}", dir.string(), ec.message()));
+  // Entries that are not regular files (a dangling link, a directory, a pipe) are handed over too: they are
+  // volumes the user has, and the reader names them (common/regular_file.hpp) instead of the volume vanishing.
   for (const auto& entry : it) {
-    if (!entry.is_regular_file(ec)) continue;
     const std::string name = entry.path().filename().string();
     if (name.size() > suffix.size() && ends_with(name, suffix) && name[0] != '.')
       on_file(entry.path(), name.substr(0, name.size() - suffix.size()));

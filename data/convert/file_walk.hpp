@@ -1,6 +1,7 @@
 #pragma once
-// Finding a public dataset's files: every regular, non-hidden file below a folder whose name ends in a suffix
-// (".nii.gz", ".npz"), handed over with its name without the suffix, the volume name the CSVs use.
+// Finding a public dataset's files: every non-hidden entry below a folder whose name ends in a suffix
+// (".nii.gz", ".npz"), handed over with its name without the suffix, the volume name the CSVs use. Entries that
+// are not regular files are handed over too, so that reading them fails naming what they are.
 #include <filesystem>
 #include <functional>
 #include <string>

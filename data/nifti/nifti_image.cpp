@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/regular_file.hpp"
 
 namespace cagcl::data::nifti {
 namespace {
@@ -100,9 +101,8 @@ std::string data_size_error(const nifti_image* nim, const NiftiHeader& h, const 
 
 // Reads the header through the library and checks it; returns the nifti_image without voxels.
 nifti_image* open_checked(const std::filesystem::path& path, const NiftiLimits& limits, NiftiHeader& h) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path.string() + ": no such file");
-  nifti_set_debug_level(0);  // the library's own messages would go to stderr; ours name the file instead
+  require_regular_file(path);  // before the library opens it: a pipe would block it forever
+  nifti_set_debug_level(0);    // the library's own messages would go to stderr; ours name the file instead
   nifti_image* nim = nifti_image_read(path.c_str(), 0);
   if (nim == nullptr) {
     throw DataError(path.string() + ": not a readable NIfTI header (not NIfTI, truncated, or corrupt gzip)");

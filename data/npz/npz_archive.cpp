@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/regular_file.hpp"
 
 namespace cagcl::data::npz {
 namespace {
@@ -61,8 +62,7 @@ NpzArchive& NpzArchive::operator=(NpzArchive&&) noexcept = default;
 NpzArchive::~NpzArchive() = default;
 
 NpzArchive NpzArchive::open(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw IoError(path.string() + ": no such file");
+  require_regular_file(path);  // before zip_open: a pipe would block it forever
   int code = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (z == nullptr)
