@@ -63,8 +63,8 @@ TEST_F(ShardCorruption, FlippedByteInCompressedChunkNamesTheVolume) {
   expect_error<DataError>([&] { r.read(1); }, {file_, "samples/000001/volume"});
 }
 
-// libhdf5's H5D__select_read finding (tests/fuzz/libhdf5_findings/, filtered-chunk-over-read): H5Dread copies a
-// whole chunk out of a stored chunk that decodes to fewer bytes. Here every filter is marked skipped, so the
+// libhdf5's H5D__select_read finding (tests/fuzz/corpus/shard_reader/finding-filtered-chunk-decodes-short): H5Dread
+// copies a whole chunk out of a stored chunk that decodes to fewer bytes. Here every filter is marked skipped, so the
 // 100 stored bytes are the "decoded" chunk. read() (evaluation, inspect) must decode chunks itself, sizes checked.
 TEST_F(ShardCorruption, AFilteredChunkThatDecodesShortOfItsSizeIsRefusedNamingTheChunk) {
   edit([&](hid_t file) {
