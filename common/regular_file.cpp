@@ -1,31 +1,35 @@
 #include "common/regular_file.hpp"
 
+#include <string>
+
 #include "common/error.hpp"
 
 namespace cagcl {
+namespace {
 
-std::string non_regular_file_kind(const std::filesystem::path& path) {
+// "" for a regular file, else what follows "PATH: " in the error.
+std::string what_it_is(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const fs::file_status target = fs::status(path, ec);  // follows links
-  switch (target.type()) {
+  switch (fs::status(path, ec).type()) {  // follows links
     case fs::file_type::regular: return "";
     case fs::file_type::not_found:
-      return fs::is_symlink(fs::symlink_status(path, ec)) ? "a dangling symbolic link" : "no such file";
-    case fs::file_type::directory: return "a directory";
-    case fs::file_type::fifo: return "a pipe";
+      return fs::is_symlink(fs::symlink_status(path, ec)) ? "is a dangling symbolic link, not a regular file"
+                                                          : "no such file";
+    case fs::file_type::directory: return "is a directory, not a regular file";
+    case fs::file_type::fifo: return "is a pipe, not a regular file";
     case fs::file_type::block:
-    case fs::file_type::character: return "a device";
-    case fs::file_type::socket: return "a socket";
+    case fs::file_type::character: return "is a device, not a regular file";
+    case fs::file_type::socket: return "is a socket, not a regular file";
     default: return "not a regular file";
   }
 }
 
+}  // namespace
+
 void require_regular_file(const std::filesystem::path& path) {
-  const std::string kind = non_regular_file_kind(path);
-  if (kind.empty()) return;
-  if (kind == "no such file" || kind == "not a regular file") throw IoError(path.string() + ": " + kind);
-  throw IoError(path.string() + ": is " + kind + ", not a regular file");
+  const std::string what = what_it_is(path);
+  if (!what.empty()) throw IoError(path.string() + ": " + what);
 }
 
 }  // namespace cagcl

@@ -3,15 +3,11 @@
 // opening a pipe for reading waits for a writer forever. The error says what the path is instead, so that a
 // user who sees "a dangling symbolic link" knows what to fix.
 #include <filesystem>
-#include <string>
 
 namespace cagcl {
 
-// "" for a regular file (or a symbolic link to one), else what `path` is: "no such file", "a dangling symbolic
-// link", "a directory", "a pipe", "a device", "a socket", or "not a regular file".
-std::string non_regular_file_kind(const std::filesystem::path& path);
-
-// IoError "PATH: no such file" or "PATH: is KIND, not a regular file" unless `path` is a regular file.
+// IoError "PATH: no such file" or "PATH: is KIND, not a regular file" (KIND: a dangling symbolic link, a
+// directory, a pipe, a device, a socket) unless `path` is a regular file or a symbolic link to one.
 void require_regular_file(const std::filesystem::path& path);
 
 }  // namespace cagcl
