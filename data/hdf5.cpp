@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/regular_file.hpp"
 
 namespace cagcl::data::h5 {
 namespace {
@@ -274,8 +275,7 @@ Handle create_file(const std::filesystem::path& path) {
 
 Handle open_file_readonly(const std::filesystem::path& path) {
   init();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail_io({path.string(), ""}, "no such file");
+  require_regular_file(path);  // the same check as every other reader of outside files
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) fail_data({path.string(), ""}, "not a readable HDF5 file (truncated or corrupt?)");
   return Handle(id, H5Fclose);
